@@ -1,0 +1,499 @@
+"""From one HTML page to the fields of an Article record. Pure: needs only HTML and a URL.
+
+Order: the layout's (site/platform) selectors first; trafilatura only when they find no body,
+counted as `extract/fallback`. Every anomaly becomes a counter in `Extraction.counters` and, where
+a person should look, a line in `Extraction.notes`; the spider turns them into stats and logs.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from . import dates as D
+from .boilerplate import SHARED_RULES, apply_rules, compile_site_rules
+from .text import block_texts, clean_blocks, element_text, fix_unicode, normalize_space
+
+DOC_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "rtf", "zip", "rar", "7z")
+_DOC_LINK = re.compile(r"\.(?:%s)(?:$|[?#])" % "|".join(DOC_EXTENSIONS), re.I)
+_CAPTION_CLASS = re.compile(r"caption|chu-?thich|chuthich|image[-_]?desc|img[-_]?desc|desc[-_]?img|note[-_]?img|photo[-_]?desc|pcaption|expnote|fig[-_]?cap", re.I)
+# Author lines: Tác giả (author), Tin, ảnh (text and photos), Bài và ảnh, Nguồn (source), Theo (per)
+_AUTHOR_LABEL = re.compile(
+    r"^(?:tác\s+giả|người\s+viết|tin(?:\s*[,&và]+\s*|\s+và\s+)ảnh|bài(?:\s*[,&và]+\s*|\s+và\s+)ảnh|tin\s+bài|bài|tin|ảnh|phóng\s+viên|pv|ctv|nhóm\s+pv)\s*:\s*(.+)$",
+    re.I,
+)
+_NAME_WORD = r"[A-ZĐÀ-ỸÂĂÊÔƠƯÁÉÍÓÚÝ][a-zđà-ỹ]+"
+_NAME = re.compile(r"^[-–—\s]*((?:%s)(?:\s+%s){1,4})\s*(\((?:[^()]{2,120})\))?\s*\.?$" % (_NAME_WORD, _NAME_WORD))
+_NAME_TOKEN_SPLIT = re.compile(r"\s*(?:,|;|\s-\s|\s–\s|\bvà\b)\s*")
+_JUNK_ALT = re.compile(r"^(?:anh\s+tin\s+bai|ảnh\s+tin\s+bài|image|img|photo|ảnh|hình|picture|\d+|.+\sảnh\s+\d+)$", re.I)
+
+
+@dataclass
+class Layout:
+    """Where one template keeps each field. Lists of CSS selectors, tried in order.
+
+    A site can hold several Layouts (versions, as Fundus versions its parsers): the first whose
+    `matches` selector finds something on the page, and whose date window fits, is used.
+    """
+
+    name: str = "generic"
+    matches: str | None = None
+    title: tuple[str, ...] = ()
+    date: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+    lead: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    author: tuple[str, ...] = ()
+    section: tuple[str, ...] = ()
+    attachments: tuple[str, ...] = ()
+    captions: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    boilerplate: tuple = ()
+    title_suffix: str | None = None  # regex stripped from <title>, e.g. r"\s*[-|]\s*Báo Bắc Kạn.*$"
+    valid_until: str | None = None  # ISO date: the layout was replaced after this (capture date)
+    valid_from: str | None = None
+
+    def rules(self):
+        return compile_site_rules(self.boilerplate) + SHARED_RULES
+
+
+@dataclass
+class Extraction:
+    fields: dict
+    counters: Counter = field(default_factory=Counter)
+    notes: list = field(default_factory=list)
+    layout: str = "generic"
+    path: str = "layout"  # layout | fallback
+
+
+def _first(sel: Selector, queries) -> Selector | None:
+    for q in queries:
+        found = sel.css(q)
+        if found:
+            return found[0]
+    return None
+
+
+def _text_of(s: Selector | None) -> str:
+    if s is None:
+        return ""
+    if isinstance(s.root, str):
+        return normalize_space(s.root)
+    return element_text(s.root)
+
+
+def choose_layout(sel: Selector, layouts, capture_date: str | None = None) -> Layout | None:
+    for lay in layouts:
+        if capture_date and lay.valid_until and capture_date[:10] > lay.valid_until:
+            continue
+        if capture_date and lay.valid_from and capture_date[:10] < lay.valid_from:
+            continue
+        if lay.matches is None or sel.css(lay.matches):
+            return lay
+    return None
+
+
+def _img_src(img, base: str) -> str | None:
+    for attr in ("data-src", "data-original", "data-lazy-src", "src"):
+        v = img.get(attr)
+        if v and not v.startswith("data:"):
+            return urljoin(base, v.strip())
+    return None
+
+
+def _is_caption_candidate(el) -> bool:
+    """A short paragraph right after an image whose text is all italic, or marked as a caption."""
+    cls = (el.get("class") or "") + " " + (el.get("id") or "")
+    if _CAPTION_CLASS.search(cls):
+        return True
+    if el.tag == "figcaption":
+        return True
+    if el.tag not in ("p", "div", "span", "em", "i", "td"):
+        return False
+    text = normalize_space(el.text_content())
+    if not text or len(text) > 400:
+        return False
+    style = (el.get("style") or "").lower()
+    if "italic" in style:
+        return True
+    # all of its text inside <em>/<i> (possibly nested in <span>/<strong>)
+    italic = "".join(
+        normalize_space(x.text_content()) for x in el.iter("em", "i") if x.getparent() is not None
+    )
+    return len(italic.replace(" ", "")) >= 0.9 * len(text.replace(" ", ""))
+
+
+def _prev_element_has_img(el) -> bool:
+    prev = el.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()
+    if prev is None:
+        parent = el.getparent()
+        return parent is not None and parent.tag in ("figure",)
+    if prev.tag == "img":
+        return True
+    if prev.tag in ("p", "div", "figure", "a", "span", "center", "table") and prev.find(".//img") is not None:
+        return not normalize_space(prev.text_content())  # an image-only block
+    return False
+
+
+def _collect_images(body, base: str, layout: Layout, counters: Counter):
+    """Images of the body with their captions; returns (images, caption elements to skip)."""
+    sel = Selector(root=body, type="html")
+    caption_els = []
+    for q in layout.captions:
+        caption_els.extend(s.root for s in sel.css(q) if not isinstance(s.root, str))
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el in caption_els:
+            continue
+        if el.tag == "figcaption" or (
+            el.tag in ("p", "div", "td", "span", "em", "i")
+            and _CAPTION_CLASS.search((el.get("class") or "") + " " + (el.get("id") or ""))
+        ):
+            caption_els.append(el)
+        elif el.tag in ("td", "tr"):
+            # layout tables of the form [image][caption]
+            table = next((a for a in el.iterancestors("table")), None)
+            if (
+                el.tag == "td"
+                and table is not None
+                and len(table.findall(".//img")) == 1
+                and el.find(".//img") is None
+                and len(table.findall(".//td")) <= 3
+                and normalize_space(el.text_content())
+            ):
+                caption_els.append(el)
+        elif el.tag in ("p", "div", "em", "i") and _prev_element_has_img(el) and _is_caption_candidate(el):
+            if not any(a in caption_els for a in el.iterancestors()):
+                caption_els.append(el)
+                counters["extract/caption_heuristic"] += 1
+    # drop nested duplicates (keep the outermost)
+    cap_set = set(caption_els)
+    caption_els = [c for c in caption_els if not any(a in cap_set for a in c.iterancestors())]
+    order = {el: i for i, el in enumerate(body.iter())}
+    imgs = [el for el in body.iter("img")]
+    images = []
+    for img in imgs:
+        src = _img_src(img, base)
+        if not src:
+            continue
+        images.append({"url": src, "caption": None, "_el": img})
+    for cap in sorted(caption_els, key=lambda c: order.get(c, 0)):
+        text = " ".join(clean_blocks(block_texts(cap)))
+        if not text:
+            continue
+        pos = order.get(cap, 0)
+        target = None
+        for im in images:
+            ipos = order.get(im["_el"], -1)
+            if ipos < pos and im["caption"] is None:
+                target = im
+            elif ipos > pos:
+                break
+        if target is None:  # caption above its image
+            target = next((im for im in images if im["caption"] is None and order.get(im["_el"], 0) > pos), None)
+        if target is not None:
+            target["caption"] = text
+    for im in images:
+        del im["_el"]
+    return images, set(caption_els)
+
+
+def _attachments(sel_list, base: str) -> list[dict]:
+    out, seen = [], set()
+    for s in sel_list:
+        for a in s.css("a[href]"):
+            href = a.attrib.get("href", "").strip()
+            if not href or not _DOC_LINK.search(href):
+                continue
+            url = urljoin(base, href)
+            if url in seen:
+                continue
+            seen.add(url)
+            text = normalize_space(" ".join(a.css("::text").getall())) or url.rsplit("/", 1)[-1]
+            out.append({"url": url, "text": fix_unicode(text)[0]})
+    return out
+
+
+def split_author(raw: str) -> list[dict]:
+    """'Đoàn Ti Vi (Ban Tuyên giáo Thành ủy Hồng Ngự)' -> [{name, nameRaw}]"""
+    raw = normalize_space(raw).strip(" .-–—")
+    m = _AUTHOR_LABEL.match(raw)
+    if m:
+        raw = m.group(1).strip(" .")
+    out = []
+    for part in _NAME_TOKEN_SPLIT.split(raw):
+        part = part.strip(" .")
+        if not part:
+            continue
+        name = re.sub(r"\s*\([^)]*\)\s*$", "", part).strip()
+        if name:
+            out.append({"name": name, "nameRaw": part})
+    return out
+
+
+def _author_from_block(block: str) -> list[dict] | None:
+    if len(block) > 160:
+        return None
+    if _AUTHOR_LABEL.match(block):
+        return split_author(block)
+    if _NAME.match(block):
+        return split_author(block)
+    return None
+
+
+def _strip_title(title: str, layout: Layout) -> str:
+    if layout.title_suffix:
+        title = re.sub(layout.title_suffix, "", title)
+    return title.strip()
+
+
+def _is_date_line(block: str) -> bool:
+    if len(block) > 80:
+        return False
+    pd = D.parse_date(block)
+    if pd is None or (pd.value is None and pd.has_year):
+        return False
+    rest = re.sub(r"[\d/:\-.,|()]+", " ", block)
+    words = [w for w in rest.split() if w]
+    return len(words) <= 6
+
+
+def trafilatura_body(html: str, url: str | None):
+    """Fallback: trafilatura chooses the main content; we still do the text ourselves."""
+    import trafilatura
+    from lxml import html as lxml_html
+
+    out = trafilatura.extract(
+        html, url=url, output_format="html", include_comments=False, include_tables=True,
+        include_images=True, favor_precision=True, deduplicate=False,
+    )
+    if not out:
+        return None
+    try:
+        return lxml_html.fromstring(out)
+    except Exception:  # lxml raises ParserError on empty documents
+        return None
+
+
+def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date: str | None = None,
+                    capture_date: str | None = None) -> Extraction:
+    sel = html if isinstance(html, Selector) else Selector(text=html, type="html", base_url=url)
+    raw_html = html if isinstance(html, str) else sel.get()
+    counters: Counter = Counter()
+    notes: list[str] = []
+    layout = choose_layout(sel, layouts, capture_date) or Layout()
+    rules = layout.rules()
+    base = sel.css("base::attr(href)").get() or url
+    base = urljoin(url, base)
+
+    # ---- headline
+    title = ""
+    for q in layout.title:
+        t = " ".join(clean_blocks(block_texts(s.root))) if (s := _first(sel, [q])) is not None and not isinstance(s.root, str) else ""
+        t = re.sub(r"^null\s+", "", t)
+        if t:
+            title = t
+            break
+    if not title:
+        for q in ('meta[property="og:title"]::attr(content)', "h1", "title"):
+            s = _first(sel, [q])
+            t = _strip_title(fix_unicode(_text_of(s))[0], layout)
+            if t:
+                title = t
+                counters["extract/title_from_meta"] += 1
+                break
+    title = fix_unicode(title)[0]
+
+    # ---- body element
+    path = "layout"
+    body_sel = _first(sel, layout.body) if layout.body else None
+    body = None
+    if body_sel is not None and not isinstance(body_sel.root, str):
+        body = copy.deepcopy(body_sel.root)
+    if body is not None:
+        bsel = Selector(root=body, type="html")
+        for q in tuple(layout.remove):
+            for s in bsel.css(q):
+                _drop(s.root)
+        if not normalize_space(body.text_content()):
+            body = None
+    if body is None:
+        if layout.body:
+            notes.append("site selectors found no body; trafilatura fallback")
+        counters["extract/fallback"] += 1
+        path = "fallback"
+        body = trafilatura_body(raw_html, url)
+
+    # ---- author from selector (removed from body if it lives there)
+    authors: list[dict] = []
+    if layout.author:
+        a_sel = _first(sel, layout.author)
+        if a_sel is not None:
+            a_text = _text_of(a_sel)
+            if a_text:
+                authors = split_author(fix_unicode(a_text)[0])
+        if body is not None:
+            bsel = Selector(root=body, type="html")
+            for q in layout.author:
+                for s in bsel.css(q):
+                    if not isinstance(s.root, str):
+                        _drop(s.root)
+
+    images, attachments, blocks = [], [], []
+    if body is not None:
+        images, caption_els = _collect_images(body, base, layout, counters)
+        attachments = _attachments([Selector(root=body, type="html")], base)
+        blocks = clean_blocks(block_texts(body, skip=caption_els), counters)
+    if layout.attachments:
+        for a in _attachments([s for q in layout.attachments for s in sel.css(q)], base):
+            if a["url"] not in {x["url"] for x in attachments}:
+                attachments.append(a)
+
+    # ---- lead (sapo / summary)
+    lead_blocks: list[str] = []
+    if layout.lead:
+        ls = _first(sel, layout.lead)
+        if ls is not None and not isinstance(ls.root, str):
+            lead_blocks = apply_rules(clean_blocks(block_texts(ls.root), counters), rules, counters, allow_tail=False)
+
+    blocks = apply_rules(blocks, rules, counters)
+    # title repeated at the top of the body, date lines, leaked "null <title>"
+    norm_title = title.casefold()
+    cleaned = []
+    for i, b in enumerate(blocks):
+        bf = b.casefold()
+        if i < 4 and (bf == norm_title or bf == "null " + norm_title):
+            counters["boilerplate/title_repeat"] += 1
+            continue
+        if (i < 3 or i >= len(blocks) - 2) and _is_date_line(b):
+            counters["boilerplate/date_line"] += 1
+            continue
+        cleaned.append(b)
+    blocks = cleaned
+    if lead_blocks:
+        n = len(lead_blocks)
+        if blocks[:n] != lead_blocks:
+            blocks = lead_blocks + [b for b in blocks if b not in lead_blocks]
+
+    # ---- author from the end of the body
+    if blocks:
+        for k in (1, 2):
+            if len(blocks) >= k + 1:
+                got = _author_from_block(blocks[-k])
+                if got:
+                    if not authors:
+                        authors = got
+                        counters["extract/author_from_body"] += 1
+                    del blocks[-k]
+                    break
+    # "Tác giả: …" anywhere in the last blocks of the page
+    if not authors:
+        for s in sel.css("body *::text").getall()[-400:]:
+            t = normalize_space(s)
+            if _AUTHOR_LABEL.match(t) and t.lower().startswith(("tác giả", "tin, ảnh", "bài, ảnh", "tin và ảnh", "bài và ảnh")):
+                authors = split_author(t)
+                break
+
+    description = " ".join(lead_blocks) if lead_blocks else None
+    if not description:
+        meta_desc = sel.css('meta[name="description"]::attr(content), meta[property="og:description"]::attr(content)').get()
+        if meta_desc and blocks and normalize_space(meta_desc)[:40] == blocks[0][:40]:
+            description = fix_unicode(normalize_space(meta_desc))[0]
+
+    # ---- dates
+    date_raw = None
+    pd = None
+    for q in layout.date:
+        s = _first(sel, [q])
+        if s is None:
+            continue
+        t = _text_of(s)
+        if not t and not isinstance(s.root, str):
+            t = s.root.get("datetime") or s.root.get("content") or ""
+        if t:
+            date_raw = t
+            pd = D.parse_date(t, source="page")
+            break
+    meta_pd = D.metadata_date(sel)
+    if pd is None or (pd.value is None and pd.has_year):
+        if meta_pd is not None:
+            pd = meta_pd
+    elif pd.value and meta_pd and meta_pd.value and meta_pd.has_time and not pd.has_time \
+            and meta_pd.value.date() == pd.value.date():
+        pd = meta_pd  # same day, more precise
+    if pd is None or pd.value is None:
+        lpd = D.lead_date(blocks[0] if blocks else None)
+        if lpd is not None and (pd is None or not pd.raw):
+            pd = lpd
+        elif lpd is not None and pd is not None and pd.value is None:
+            pd = lpd
+    if pd is not None and not pd.has_year:
+        page_years = []
+        mod = D.metadata_date(sel, modified=True)
+        if mod and mod.value:
+            page_years.append(mod.value.year)
+        ctx = D.DateContext(
+            page_years=page_years,
+            listing_years=[int(listing_date[:4])] if listing_date else [],
+            url_years=D.url_year(url),
+            title_years=D.years_in(title),
+            body_years=[y for b in blocks for y in D.years_in(b)],
+        )
+        pd = D.resolve(pd, ctx)
+    if pd is not None and pd.value is None:
+        counters["date/unparsed"] += 1
+        notes.append(f"date not understood: {pd.raw!r}")
+    if pd is None:
+        counters["date/missing"] += 1
+    elif pd.year_source:
+        counters[f"date/year_from_{pd.year_source}"] += 1
+    modified = D.metadata_date(sel, modified=True)
+
+    section = None
+    if layout.section:
+        s = _first(sel, layout.section)
+        section = fix_unicode(_text_of(s))[0] or None if s is not None else None
+    if not section:
+        section = sel.css('meta[property="article:section"]::attr(content)').get()
+
+    canonical = sel.css('link[rel="canonical"]::attr(href)').get() or sel.css('meta[property="og:url"]::attr(content)').get()
+    lang = (sel.css("html::attr(lang)").get() or "vi").split("-")[0].lower() or "vi"
+
+    body_text = "\n\n".join(blocks)
+    fields = {
+        "url": url,
+        "canonicalUrl": urljoin(url, canonical.strip()) if canonical else None,
+        "headline": title or None,
+        "description": description,
+        "articleBody": body_text or None,
+        "datePublished": pd.iso() if pd else None,
+        "datePublishedRaw": (pd.raw if pd else None) or date_raw,
+        "datePublishedSource": ({"from": pd.source, "yearFrom": pd.year_source} if pd and pd.value else None),
+        "dateModified": modified.iso() if modified else None,
+        "authors": authors,
+        "images": images,
+        "attachments": attachments,
+        "inLanguage": lang if lang in ("vi", "en") else "vi",
+        "section": section,
+    }
+    return Extraction(fields=fields, counters=counters, notes=notes, layout=layout.name, path=path)
+
+
+def _drop(el):
+    """Remove an element but keep its tail text in the tree."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + " " + tail
+        else:
+            parent.text = (parent.text or "") + " " + tail
+    parent.remove(el)

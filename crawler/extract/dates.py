@@ -1,0 +1,321 @@
+"""Vietnamese dates as public-sector portals write them, always in Asia/Ho_Chi_Minh.
+
+dateparser alone returns None for most of these ("Đăng ngày: 04-11-2023 11:18", "Chiều ngày 21/12",
+"Sáng 24/3", "Cập nhật: 10:20 ngày 24/03/2023"), so this layer reads the numeric and "ngày … tháng
+… năm …" forms itself and keeps dateparser beneath it for anything else (English month names,
+"2 ngày trước" is deliberately refused: relative dates are not publication dates).
+
+A date whose year is missing ("Chiều ngày 21/12") is completed from page context by `infer_year`,
+and the source of the year is recorded. Nothing is ever filled from the crawl time.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no DST since 1975: a fixed offset
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+_WEEKDAY = re.compile(
+    r"\b(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s*nhật|cn)\b\s*[,\-–|]?\s*", re.I
+)
+# Labels seen before dates: Đăng ngày (posted on), Ngày đăng (date posted), Cập nhật (updated),
+# Ngày (date), Thời gian (time), Ngày xuất bản (published), Ngày cập nhật (date updated).
+_LABEL = re.compile(
+    r"^\s*(?:đăng\s+ngày|ngày\s+đăng|ngày\s+xuất\s+bản|ngày\s+cập\s+nhật|cập\s+nhật\s+lúc|cập\s+nhật"
+    r"|thời\s+gian\s+đăng|thời\s+gian|đăng\s+lúc|ngày|posted|published|updated)\s*:?\s*",
+    re.I,
+)
+_ISO = re.compile(
+    r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*"
+    r"(Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
+)
+_DMY = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})(?![\d/])")
+_LONG = re.compile(
+    r"(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s*(?:năm|,)\s*(\d{4}))?", re.I
+)
+_DM = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])")
+_TIME = re.compile(
+    r"(?<![\d/.\-])(\d{1,2})\s*(?::|h|giờ)\s*(\d{2})(?:\s*:\s*(\d{2}))?(?:\s*(am|pm|sa|ch)\b)?",
+    re.I,
+)
+_PART_OF_DAY = re.compile(r"\b(sáng|trưa|chiều|tối|đêm)\b", re.I)
+_YEAR = re.compile(r"(?<![\d/.\-])(199\d|20[0-9]\d)(?![\d])")
+# A lead that opens with an event date: "Chiều ngày 21/12, …", "Sáng 24/3, …", "Ngày 01/11, …",
+# possibly after a dateline "BBK - ".
+_LEAD_DATE = re.compile(
+    r"^(?:[A-ZĐ][\wĐđ.]{1,12}\s*[-–]\s*)?(?:(?:sáng|trưa|chiều|tối|đêm)\s+)?(?:hôm\s+)?(?:ngày\s+)?"
+    r"(\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)",
+    re.I,
+)
+
+
+@dataclass
+class ParsedDate:
+    """A date read from text. `value` is None when the text held no readable date."""
+
+    raw: str
+    value: datetime | None = None
+    has_year: bool = True
+    has_time: bool = False
+    source: str = ""
+    year_source: str | None = None
+
+    def iso(self) -> str | None:
+        return self.value.isoformat() if self.value else None
+
+
+def _mk(y, mo, d, hh=0, mi=0, ss=0, tz=None) -> datetime | None:
+    try:
+        y, mo, d, hh, mi, ss = (int(x) for x in (y, mo, d, hh, mi, ss))
+        if y < 100:
+            y += 2000
+        if not (MIN_YEAR <= y <= MAX_YEAR):
+            return None
+        dt = datetime(y, mo, d, hh, mi, ss)
+    except (ValueError, TypeError):
+        return None
+    if tz is not None:
+        return dt.replace(tzinfo=tz).astimezone(VN_TZ)
+    return dt.replace(tzinfo=VN_TZ)
+
+
+def _tz(s: str | None):
+    if not s:
+        return None
+    if s == "Z":
+        return timezone.utc
+    s = s.replace(":", "")
+    sign = 1 if s[0] == "+" else -1
+    return timezone(sign * timedelta(hours=int(s[1:3]), minutes=int(s[3:5])))
+
+
+def _time_in(text: str, part_of_day: str | None) -> tuple[int, int, int] | None:
+    m = _TIME.search(text)
+    if not m:
+        return None
+    hh, mi, ss = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    suffix = (m.group(4) or "").lower()
+    if suffix in ("pm", "ch") and hh < 12:
+        hh += 12
+    elif part_of_day and part_of_day.lower() in ("chiều", "tối", "đêm") and hh < 12:
+        hh += 12
+    if hh > 23 or mi > 59 or ss > 59:
+        return None
+    return hh, mi, ss
+
+
+def parse_date(text: str | None, source: str = "text") -> ParsedDate | None:
+    """Read one date (and time, if given) from a phrase. Returns None for empty input.
+
+    A day-month without year comes back with has_year=False and value None; `complete_year`
+    finishes it once the year is known.
+    """
+    if text is None:
+        return None
+    raw = unicodedata.normalize("NFC", " ".join(str(text).split()))
+    if not raw:
+        return None
+    pd = ParsedDate(raw=raw, source=source)
+    t = _LABEL.sub("", raw)
+    t = _WEEKDAY.sub(" ", t)
+    pod_m = _PART_OF_DAY.search(t)
+    pod = pod_m.group(1) if pod_m else None
+
+    m = _ISO.search(t)
+    if m:
+        y, mo, d, hh, mi, ss, tz = m.groups()
+        pd.value = _mk(y, mo, d, hh or 0, mi or 0, ss or 0, _tz(tz))
+        pd.has_time = hh is not None
+        if pd.value:
+            return pd
+    for rx in (_DMY, _LONG):
+        m = rx.search(t)
+        if not m:
+            continue
+        if rx is _DMY:
+            d, _, mo, y = m.groups()
+        else:
+            d, mo, y = m.groups()
+            if not y:
+                break  # "ngày 24 tháng 3" without year: handled as day-month below
+        rest = t[: m.start()] + " " + t[m.end():]
+        tm = _time_in(rest, pod)
+        pd.value = _mk(y, mo, d, *(tm or (0, 0, 0)))
+        pd.has_time = tm is not None
+        if pd.value:
+            return pd
+    # day and month only
+    m = _LONG.search(t) or _DM.search(t)
+    if m:
+        d, mo = int(m.group(1)), int(m.group(2))
+        if 1 <= d <= 31 and 1 <= mo <= 12:
+            rest = t[: m.start()] + " " + t[m.end():]
+            tm = _time_in(rest, pod)
+            pd.has_year = False
+            pd.has_time = tm is not None
+            pd._dm = (d, mo, tm)  # type: ignore[attr-defined]
+            return pd
+    pd.value = _dateparser_fallback(t)
+    return pd
+
+
+def _dateparser_fallback(t: str) -> datetime | None:
+    if not re.search(r"\d", t) or not re.search(r"\d{4}", t):
+        return None  # no year: dateparser would fill it from the clock, which we never do
+    import dateparser  # loaded lazily: it takes a moment to import
+
+    try:
+        dt = dateparser.parse(
+            t,
+            languages=["vi", "en"],
+            settings={
+                "DATE_ORDER": "DMY",
+                "TIMEZONE": "Asia/Ho_Chi_Minh",
+                "RETURN_AS_TIMEZONE_AWARE": True,
+                "REQUIRE_PARTS": ["day", "month", "year"],
+                "PREFER_DATES_FROM": "past",
+                "STRICT_PARSING": True,
+            },
+        )
+    except Exception:  # dateparser raises on some odd inputs; an unreadable date is just None
+        return None
+    if dt is None or not (MIN_YEAR <= dt.year <= MAX_YEAR):
+        return None
+    return dt.astimezone(VN_TZ)
+
+
+def complete_year(pd: ParsedDate, year: int, year_source: str) -> ParsedDate:
+    d, mo, tm = pd._dm  # type: ignore[attr-defined]
+    pd.value = _mk(year, mo, d, *(tm or (0, 0, 0)))
+    pd.year_source = year_source if pd.value else None
+    return pd
+
+
+def years_in(text: str | None) -> list[int]:
+    return [int(y) for y in _YEAR.findall(text or "")]
+
+
+def infer_year(candidates: list[tuple[str, list[int]]]) -> tuple[int, str] | None:
+    """First source (in priority order) that names a year gives it.
+
+    Each candidate is (source name, years seen there in order). For titles the first year named
+    wins; for bodies the most frequent (ties: the latest), since bodies cite older documents.
+    """
+    for source, years in candidates:
+        years = [y for y in years if MIN_YEAR <= y <= MAX_YEAR]
+        if not years:
+            continue
+        if source == "body":
+            counts = Counter(years)
+            best = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+            return best, source
+        return years[0], source
+    return None
+
+
+def lead_date(first_paragraph: str | None) -> ParsedDate | None:
+    """The event date a lead opens with ("Chiều ngày 21/12, …")."""
+    if not first_paragraph:
+        return None
+    m = _LEAD_DATE.match(first_paragraph.strip())
+    if not m:
+        return None
+    return parse_date(m.group(0), source="lead")
+
+
+# ---------------------------------------------------------------- structured metadata
+_META_DATE_KEYS = (
+    'meta[property="article:published_time"]::attr(content)',
+    'meta[itemprop="datePublished"]::attr(content)',
+    'meta[name="article:published_time"]::attr(content)',
+    'meta[name="pubdate"]::attr(content)',
+    'meta[name="publishdate"]::attr(content)',
+    'meta[name="dc.date.issued"]::attr(content)',
+    'meta[name="DC.date.issued"]::attr(content)',
+    'meta[name="dcterms.created"]::attr(content)',
+    'time[itemprop="datePublished"]::attr(datetime)',
+    '[itemprop="datePublished"]::attr(datetime)',
+    '[itemprop="datePublished"]::attr(content)',
+)
+_META_MODIFIED_KEYS = (
+    'meta[property="article:modified_time"]::attr(content)',
+    'meta[itemprop="dateModified"]::attr(content)',
+    '[itemprop="dateModified"]::attr(datetime)',
+)
+
+
+def _jsonld_values(sel, key: str) -> list[str]:
+    out = []
+    for raw in sel.css('script[type="application/ld+json"]::text').getall():
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                v = node.get(key)
+                if isinstance(v, str):
+                    out.append(v)
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+    return out
+
+
+def metadata_date(sel, modified: bool = False) -> ParsedDate | None:
+    """datePublished (or dateModified) from <meta>, microdata, JSON-LD: never from scripts' text."""
+    keys = _META_MODIFIED_KEYS if modified else _META_DATE_KEYS
+    for q in keys:
+        v = sel.css(q).get()
+        if v and v.strip():
+            pd = parse_date(v, source="meta")
+            if pd and pd.value:
+                return pd
+    for v in _jsonld_values(sel, "dateModified" if modified else "datePublished"):
+        pd = parse_date(v, source="jsonld")
+        if pd and pd.value:
+            return pd
+    return None
+
+
+def url_year(url: str) -> list[int]:
+    """Years in a URL path such as /2023/07/06/slug or /Uploaded/2023/…"""
+    m = re.findall(r"[/_-](199\d|20\d\d)(?=[/_-]|$)", url.split("?")[0])
+    return [int(y) for y in m]
+
+
+@dataclass
+class DateContext:
+    """What the page offers for completing a year-less date, in priority order."""
+
+    page_years: list[int] = field(default_factory=list)
+    listing_years: list[int] = field(default_factory=list)
+    url_years: list[int] = field(default_factory=list)
+    title_years: list[int] = field(default_factory=list)
+    body_years: list[int] = field(default_factory=list)
+
+    def candidates(self):
+        return [
+            ("page", self.page_years),
+            ("listing", self.listing_years),
+            ("url", self.url_years),
+            ("title", self.title_years),
+            ("body", self.body_years),
+        ]
+
+
+def resolve(pd: ParsedDate | None, ctx: DateContext) -> ParsedDate | None:
+    """Complete a year-less date from context; leave others as they are."""
+    if pd is None or pd.has_year:
+        return pd
+    got = infer_year(ctx.candidates())
+    if got is None:
+        return pd
+    return complete_year(pd, got[0], got[1])

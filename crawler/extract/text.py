@@ -1,0 +1,197 @@
+"""Block-aware text from HTML, Unicode and whitespace normalisation, repair of glued words.
+
+Pure functions: no Scrapy state. Counters are returned to the caller, who adds them to stats.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+from lxml import etree
+
+# Elements whose start and end break the text flow: their text never glues to a neighbour's.
+BLOCK_TAGS = frozenset(
+    """address article aside blockquote body center dd details dialog dir div dl dt fieldset
+    figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p pre
+    section summary table tbody thead tfoot tr td th caption ul option legend""".split()
+)
+# Elements whose text is never reader-visible article text.
+SKIP_TAGS = frozenset(
+    """script style noscript template iframe object embed svg canvas button select input textarea
+    audio video map head title meta link""".split()
+)
+LINE_BREAK_TAGS = frozenset(["br"])
+
+# Spaces a reader sees as one ordinary space (NBSP, en/em spaces, thin spaces, ideographic space).
+_ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\r\f\v]")
+# Characters with no width that break matching and word counts.
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACE_RUN = re.compile(r" {2,}")
+# Typical signatures of UTF-8 Vietnamese decoded as cp1252/latin-1 ("Ä‘", "Æ°", "á»", "Ã¡").
+_MOJIBAKE_HINT = re.compile("(?:Ã.|Ä.|Æ.|á[»º¹]|Ã¢|Ã´|Ãª)")
+
+
+def _tag(el) -> str | None:
+    tag = el.tag
+    if not isinstance(tag, str):  # comments, processing instructions, entities
+        return None
+    if "}" in tag:
+        tag = tag.rsplit("}", 1)[1]
+    return tag.lower()
+
+
+def normalize_space(text: str) -> str:
+    """One line of text: odd spaces to ' ', zero-width chars removed, runs collapsed, trimmed."""
+    text = _ZERO_WIDTH.sub("", text)
+    text = _ODD_SPACES.sub(" ", text)
+    text = text.replace("\n", " ")
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+def fix_unicode(text: str) -> tuple[str, bool]:
+    """NFC-normalise; repair mojibake where its signature is present. Returns (text, repaired)."""
+    repaired = False
+    if _MOJIBAKE_HINT.search(text):
+        import ftfy  # imported lazily: only pages with a mojibake signature pay for it
+
+        fixed = ftfy.fix_text(text, normalization="NFC")
+        repaired = fixed != text
+        text = fixed
+    return unicodedata.normalize("NFC", text), repaired
+
+
+def block_texts(root, skip=None) -> list[str]:
+    """Text of an element as a list of blocks: block elements, <br> and table cells break.
+
+    `skip` is an optional set of elements whose subtrees are left out (already consumed, e.g.
+    captions). Iterative walk, so deeply nested (never-closed) markup cannot exhaust the stack.
+    """
+    blocks: list[str] = []
+    buf: list[str] = []
+
+    def flush():
+        if buf:
+            text = normalize_space("".join(buf))
+            if text:
+                blocks.append(text)
+            buf.clear()
+
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
+        if event in ("comment", "pi"):
+            if el.tail:
+                buf.append(el.tail)
+            continue
+        tag = _tag(el)
+        skipped = tag is not None and (tag in SKIP_TAGS or (skip is not None and el in skip))
+        if event == "start":
+            if tag is None:
+                continue
+            if skipped:
+                walker.skip_subtree()  # its 'end' still comes, and handles the tail
+                if tag in BLOCK_TAGS:
+                    flush()
+                continue
+            if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
+                flush()
+            if el.text and tag not in LINE_BREAK_TAGS:
+                buf.append(el.text)
+        else:
+            if tag is not None and tag in BLOCK_TAGS:
+                flush()
+            if el is not root and el.tail:
+                buf.append(el.tail)
+    flush()
+    return blocks
+
+
+def element_text(el) -> str:
+    """All text of an element on one line, block boundaries as spaces."""
+    return " ".join(block_texts(el))
+
+
+# ---------------------------------------------------------------- glued words
+_WORD = re.compile(r"\S+")
+
+
+def _is_viet_letter(ch: str) -> bool:
+    return ord(ch) > 127 and ch.isalpha()
+
+
+def _repair_token(tok: str) -> tuple[str, int]:
+    """Insert a space where a Vietnamese word was glued to the next capitalised word.
+
+    Conservative: splits only at lower->Upper or digit->Upper boundaries where one side carries
+    Vietnamese letters (diacritics or đ) and the right side is a capitalised word (Upper + lower).
+    Mixed-case brand or technical tokens (VinFast, iPhone, TikTok, UBND, TP.HCM, COVID-19, m2)
+    are ASCII on both sides and are left alone.
+    """
+    n = len(tok)
+    if n < 4:
+        return tok, 0
+    cuts = []
+    for i in range(1, n - 1):
+        a, b = tok[i - 1], tok[i]
+        if not b.isupper() or not (a.islower() or a.isdigit()):
+            continue
+        # right word: letters from i
+        j = i + 1
+        while j < n and tok[j].isalpha():
+            j += 1
+        right = tok[i:j]
+        if len(right) < 2 or not right[1:].islower():
+            continue
+        # left word: letters (or digits) back from i-1
+        k = i - 1
+        if a.isdigit():
+            while k > 0 and tok[k - 1].isdigit():
+                k -= 1
+            left = tok[k:i]
+            if len(left) >= 2 and any(_is_viet_letter(c) for c in right):
+                cuts.append(i)
+            continue
+        while k > 0 and tok[k - 1].isalpha():
+            k -= 1
+        left = tok[k:i]
+        if len(left) < 2 or not left[1:].islower():
+            continue  # iPhone, xMen, mixed-case runs
+        if any(_is_viet_letter(c) for c in left + right):
+            cuts.append(i)
+    if not cuts:
+        return tok, 0
+    parts, prev = [], 0
+    for c in cuts:
+        parts.append(tok[prev:c])
+        prev = c
+    parts.append(tok[prev:])
+    return " ".join(parts), len(cuts)
+
+
+def repair_glued_words(text: str) -> tuple[str, int]:
+    """Repair 'xã hộiHuyện' -> 'xã hội Huyện'. Returns (text, number of repairs)."""
+    total = 0
+
+    def sub(m):
+        nonlocal total
+        fixed, k = _repair_token(m.group(0))
+        total += k
+        return fixed
+
+    return _WORD.sub(sub, text), total
+
+
+def clean_blocks(blocks: list[str], counters: Counter | None = None) -> list[str]:
+    """Unicode repair, NFC and glued-word repair over blocks; counts into `counters`."""
+    out = []
+    for b in blocks:
+        b, repaired = fix_unicode(b)
+        if repaired and counters is not None:
+            counters["text/mojibake_repaired"] += 1
+        b, k = repair_glued_words(b)
+        if k and counters is not None:
+            counters["text/glued_words_repaired"] += k
+        b = normalize_space(b)
+        if b:
+            out.append(b)
+    return out

@@ -1,0 +1,305 @@
+"""The base spider every site spider stands on: listing pages -> article links -> next page.
+
+A platform module (aspnet.py, liferay.py, …) subclasses `PortalSpider` with the platform's
+listing selectors and article `Layout`s; a site module only states site facts (name, hosts,
+start URLs, organisation, level, province) and the few rules where it differs.
+
+Spider arguments (`-a`): since=YYYY-MM-DD, until=YYYY-MM-DD, max_pages=N (listing pages per start
+URL), site=URL (point a portal-family spider at another host).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import HtmlResponse, TextResponse
+
+from ..extract import dates as D
+from ..extract.article import Layout, extract_article
+from ..items import Article
+from ..provinces import province_now
+from ..urls import canonical_url, host_of
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml")
+
+
+class PortalSpider(scrapy.Spider):
+    # --- site facts (set by site modules)
+    site_name: str = ""
+    organisation: str = ""
+    level: str = ""  # tỉnh | huyện | xã
+    province: str = ""  # province at publication (pre-2025 name)
+    district: str | None = None
+    homepage: str = ""
+    platform: str = "generic"
+    tags: tuple[str, ...] = ()  # for `scrapy crawlall --tag`
+    # --- navigation (set by platform modules, refined by sites)
+    listing_items: tuple[str, ...] = ()  # CSS for the main list's article links (a elements)
+    next_page: tuple[str, ...] = ()  # CSS for the pager's next link (a elements)
+    pager_links: tuple[str, ...] = ()  # CSS for all numbered pager links (fallback to next_page)
+    listing_date: str | None = None  # CSS, relative to an item's container, for its date
+    article_url_pattern: str | None = None  # regex an article URL must match
+    layouts: tuple[Layout, ...] = ()
+    # --- wayback (see crawler.archive.wayback)
+    wayback_url_patterns: tuple[str, ...] = ()  # CDX url= queries, e.g. "baobackan.vn/*"
+
+    custom_settings: dict = {}
+
+    def __init__(self, *args, since=None, until=None, max_pages=None, site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.since = _parse_limit(since, "since")
+        self.until = _parse_limit(until, "until")
+        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        self.state = None  # set by DedupPipeline in incremental mode
+        if site:
+            self._retarget(site)
+        if not getattr(self, "allowed_domains", None):
+            self.allowed_domains = sorted({host_of(u) for u in self.start_urls})
+        self._seen_run = 0
+        self._article_pattern = re.compile(self.article_url_pattern) if self.article_url_pattern else None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if crawler.settings.get("SOURCE", "live") == "wayback":
+            spider.allowed_domains = list(spider.allowed_domains) + ["web.archive.org"]
+        return spider
+
+    def _retarget(self, site: str):
+        """`-a site=URL`: same portal family, another host; start paths are kept."""
+        site = site if "://" in site else "https://" + site
+        new = urlsplit(site)
+        self.start_urls = [
+            urlsplit(u)._replace(scheme=new.scheme, netloc=new.netloc).geturl() for u in self.start_urls
+        ]
+        self.homepage = f"{new.scheme}://{new.netloc}/"
+        self.allowed_domains = [new.hostname]
+
+    # ------------------------------------------------------------------ crawl flow
+    async def start(self):
+        source = self.settings.get("SOURCE", "live")
+        if source == "wayback":
+            from ..archive.wayback import wayback_start_requests
+
+            for req in wayback_start_requests(self):
+                yield req
+            return
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"page": 1},
+                                 errback=self.errback)
+
+    def _is_html(self, response) -> bool:
+        if not isinstance(response, TextResponse):
+            return False
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        return isinstance(response, HtmlResponse) or any(t in ctype for t in HTML_TYPES) or not ctype
+
+    def parse_listing(self, response, page: int = 1):
+        stats = self.crawler.stats
+        if not self._is_html(response):
+            stats.inc_value("skipped/not_html")
+            logger.warning("Listing is not HTML (%s): %s", response.headers.get(b"Content-Type"), response.url)
+            return
+        stats.inc_value("pages/listing")
+        links = self.article_links(response)
+        if not links:
+            stats.inc_value("listing/no_links")
+            logger.warning("Listing page yielded no article links (layout changed?): %s", response.url)
+        seen_in_row = 0
+        stop_after = self.settings.getint("INCREMENTAL_STOP_AFTER_SEEN", 0)
+        older = 0
+        for url, listing_date in links:
+            if listing_date and self.since and listing_date[:10] < self.since:
+                older += 1
+                continue
+            if self.state is not None and canonical_url(url) in self.state:
+                stats.inc_value("incremental/skipped_seen")
+                seen_in_row += 1
+                continue
+            seen_in_row = 0
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.errback,
+                                 cb_kwargs={"listing_date": listing_date},
+                                 meta={"listing_url": response.url})
+        if older and older == len(links):
+            logger.info("All items on %s are older than since=%s: stopping pagination", response.url, self.since)
+            return
+        if stop_after and self.state is not None and links and seen_in_row >= min(stop_after, len(links)):
+            stats.inc_value("incremental/listing_stopped")
+            logger.info("Listing %s: %d already-seen articles in a row: stopping", response.url, seen_in_row)
+            return
+        if self.max_pages is not None and page >= self.max_pages:
+            return
+        nxt = self.next_page_url(response, page)
+        if nxt:
+            yield scrapy.Request(nxt, callback=self.parse_listing, cb_kwargs={"page": page + 1},
+                                 errback=self.errback)
+
+    def article_links(self, response) -> list[tuple[str, str | None]]:
+        out, seen = [], set()
+        for q in self.listing_items:
+            for a in response.css(q):
+                href = a.attrib.get("href") if hasattr(a, "attrib") else None
+                if not href:
+                    href = a.css("::attr(href)").get()
+                if not href or href.startswith(("javascript:", "#", "mailto:")):
+                    continue
+                url = canonical_url(response.urljoin(href.strip()))
+                if not self.allowed(url) or url in seen:
+                    continue
+                if self._article_pattern and not self._article_pattern.search(url):
+                    self.crawler.stats.inc_value("listing/link_not_article")
+                    continue
+                seen.add(url)
+                out.append((url, self._item_date(a)))
+        return out
+
+    def _item_date(self, a) -> str | None:
+        if not self.listing_date:
+            return None
+        for anc in a.xpath("ancestor::*[position()<=4]")[::-1]:
+            t = anc.css(self.listing_date)
+            if t:
+                text = " ".join(t.css("::text").getall()) or t.attrib.get("datetime", "")
+                pd = D.parse_date(text, source="listing")
+                if pd and pd.value:
+                    return pd.value.isoformat()
+                return None
+        return None
+
+    def next_page_url(self, response, page: int) -> str | None:
+        for q in self.next_page:
+            href = response.css(q).attrib.get("href") if response.css(q) else None
+            if href and not href.startswith("javascript:"):
+                url = canonical_url(response.urljoin(href))
+                if self.allowed(url) and url != canonical_url(response.url):
+                    return url
+        for q in self.pager_links:  # numbered pager: the link whose text is page+1
+            for a in response.css(q):
+                if "".join(a.css("::text").getall()).strip() == str(page + 1):
+                    return canonical_url(response.urljoin(a.attrib["href"]))
+        return None
+
+    def allowed(self, url: str) -> bool:
+        host = host_of(url)
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    # ------------------------------------------------------------------ articles
+    def parse_article(self, response, listing_date: str | None = None, capture=None):
+        stats = self.crawler.stats
+        if response.status >= 400:
+            stats.inc_value(f"skipped/http_{response.status}")
+            logger.warning("HTTP %s for article %s", response.status, response.url)
+            return
+        if not self._is_html(response):
+            stats.inc_value("skipped/not_html")
+            logger.warning("Article is not HTML (%s): %s", response.headers.get(b"Content-Type"), response.url)
+            return
+        if not response.body.strip():
+            stats.inc_value("skipped/empty_page")
+            logger.warning("Empty page: %s", response.url)
+            return
+        stats.inc_value("pages/article")
+        url = capture["original"] if capture else response.url
+        capture_date = capture["timestamp_iso"] if capture else None
+        ex = extract_article(response.selector, url, self.layouts, listing_date=listing_date,
+                             capture_date=capture_date)
+        for k, v in ex.counters.items():
+            stats.inc_value(k, v)
+        for note in ex.notes:
+            logger.info("%s: %s", note, url)
+        if ex.path == "fallback":
+            logger.warning("Fallback extraction (site selectors found no body): %s", url)
+        f = ex.fields
+        if self.since and f.get("datePublished") and f["datePublished"][:10] < self.since:
+            stats.inc_value("skipped/before_since")
+            return
+        if self.until and f.get("datePublished") and f["datePublished"][:10] > self.until:
+            stats.inc_value("skipped/after_until")
+            return
+        item = Article(**f)
+        item["url"] = canonical_url(url)
+        item["source"] = self.source_info()
+        crawl = {
+            "fetchedAt": (response.meta.get("replay_warc") or {}).get("warcDate") or _http_date(response)
+            or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "status": response.status,
+            "runId": self.run_id,
+            "extraction": ex.path,
+            "layout": ex.layout,
+            "platform": self.platform,
+        }
+        warc = response.meta.get("warc_record") or response.meta.get("replay_warc")
+        if warc:
+            crawl.update({k: v for k, v in warc.items() if k in ("warcFile", "warcRecordId", "warcPayloadDigest")})
+        if capture:
+            crawl["archiveCaptureUrl"] = capture["capture_url"]
+            crawl["archiveCaptureTime"] = capture["timestamp_iso"]
+            crawl["archiveSource"] = "wayback"
+        item["crawl"] = crawl
+        yield item
+
+    def errback(self, failure):
+        stats = self.crawler.stats
+        req = failure.request
+        reason = failure.type.__name__ if failure.type else "error"
+        from scrapy.spidermiddlewares.httperror import HttpError
+
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            stats.inc_value(f"skipped/http_{status}")
+            logger.warning("HTTP %s: %s", status, req.url)
+            return
+        stats.inc_value(f"errors/{reason}")
+        logger.warning("Request failed (%s: %s): %s", reason, failure.getErrorMessage(), req.url)
+
+    # ------------------------------------------------------------------ provenance
+    @property
+    def run_id(self) -> str:
+        rid = self.settings.get("RUN_ID")
+        if not rid:
+            if not hasattr(self, "_run_id"):
+                self._run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+            rid = self._run_id
+        return rid
+
+    def source_info(self) -> dict:
+        now, code = province_now(self.province)
+        return {
+            "spider": self.name,
+            "siteName": self.site_name,
+            "organisation": self.organisation,
+            "level": self.level,
+            "province": self.province,
+            "provinceNow": now,
+            "provinceCodeNow": code,
+            "district": self.district,
+            "platform": self.platform,
+            "homepage": self.homepage or (self.start_urls[0] if self.start_urls else ""),
+        }
+
+
+def _http_date(response) -> str | None:
+    raw = response.headers.get(b"Date")
+    if not raw:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(raw.decode("latin-1")).astimezone(timezone.utc).isoformat(timespec="seconds")
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_limit(value, name):
+    if value in (None, ""):
+        return None
+    pd = D.parse_date(str(value))
+    if pd is None or pd.value is None:
+        raise ValueError(f"-a {name}={value!r}: expected a date such as 2023-01-01")
+    return pd.value.date().isoformat()

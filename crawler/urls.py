@@ -1,0 +1,28 @@
+"""URL canonicalisation shared by spiders, deduplication and replay."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+# Session, tracking and navigation-state parameters that never change which article a URL names.
+_DROP_PARAMS = re.compile(
+    r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|zarsrc|_ga|mc_cid|mc_eid|ref|refid|src|"
+    r"jsessionid|phpsessid|sessionid|sid|asp\.net_sessionid|aspsessionid\w*|"
+    r"redirect|inheritRedirect|_[\w]+_redirect|backURL|returnUrl)$",
+    re.I,
+)
+
+
+def canonical_url(url: str) -> str:
+    """Stable form of a URL: w3lib canonicalisation minus session/tracking/redirect parameters."""
+    parts = urlsplit(url)
+    path = re.sub(r";jsessionid=[^/?#]*", "", parts.path, flags=re.I)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _DROP_PARAMS.match(k)]
+    url = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()

@@ -1,0 +1,67 @@
+import pytest
+
+from crawler.extract.dates import DateContext, infer_year, lead_date, parse_date, resolve
+
+
+@pytest.mark.parametrize("text,iso", [
+    ("Đăng ngày: 04-11-2023 11:18", "2023-11-04T11:18:00+07:00"),
+    ("Ngày đăng: 12/04/2024", "2024-04-12T00:00:00+07:00"),
+    ("Cập nhật: 10:20 ngày 24/03/2023", "2023-03-24T10:20:00+07:00"),
+    ("Ngày: 06/7/2023", "2023-07-06T00:00:00+07:00"),
+    ("Thứ hai, 08/05/2023 - 15:30", "2023-05-08T15:30:00+07:00"),
+    ("Thứ 2 - 08/05/2023", "2023-05-08T00:00:00+07:00"),
+    ("Chủ nhật, 07/05/2023 08:05", "2023-05-07T08:05:00+07:00"),
+    ("ngày 24 tháng 3 năm 2023", "2023-03-24T00:00:00+07:00"),
+    ("14:05 | 02/10/2023", "2023-10-02T14:05:00+07:00"),
+    ("2023-11-04T11:18:00+07:00", "2023-11-04T11:18:00+07:00"),
+    ("2023-03-24T09:45:00Z", "2023-03-24T16:45:00+07:00"),
+    ("2023-03-24", "2023-03-24T00:00:00+07:00"),
+    ("24.03.2023", "2023-03-24T00:00:00+07:00"),
+    ("Chiều 24/03/2023 lúc 3:30", "2023-03-24T15:30:00+07:00"),
+    ("March 24, 2023", "2023-03-24T00:00:00+07:00"),
+])
+def test_phrasings(text, iso):
+    assert parse_date(text).iso() == iso
+
+
+@pytest.mark.parametrize("text", ["Chiều ngày 21/12", "Sáng 24/3", "Tối 5/1", "ngày 24 tháng 3"])
+def test_day_month_without_year_is_not_completed_from_the_clock(text):
+    pd = parse_date(text)
+    assert pd.value is None and pd.has_year is False
+
+
+@pytest.mark.parametrize("text", ["hôm qua", "2 ngày trước", "31/02/2023", "không rõ", "99/99/9999"])
+def test_unreadable_is_none_never_now(text):
+    pd = parse_date(text)
+    assert pd.value is None
+    assert pd.raw == text
+
+
+def test_year_inference_priority_and_source():
+    pd = resolve(parse_date("Chiều ngày 21/12"), DateContext(title_years=[2022, 2023], body_years=[2021, 2022, 2022, 2023]))
+    assert pd.iso() == "2022-12-21T00:00:00+07:00" and pd.year_source == "title"
+    pd = resolve(parse_date("Sáng 24/3"), DateContext(listing_years=[2023], title_years=[2019]))
+    assert pd.iso() == "2023-03-24T00:00:00+07:00" and pd.year_source == "listing"
+    pd = resolve(parse_date("Sáng 24/3"), DateContext(url_years=[2021]))
+    assert pd.year_source == "url" and pd.value.year == 2021
+    pd = resolve(parse_date("Sáng 24/3"), DateContext(body_years=[2021, 2023, 2023]))
+    assert pd.year_source == "body" and pd.value.year == 2023
+    pd = resolve(parse_date("Sáng 24/3"), DateContext())
+    assert pd.value is None
+
+
+def test_infer_year_body_prefers_most_frequent():
+    assert infer_year([("body", [2021, 2022, 2022, 2025])]) == (2022, "body")
+
+
+@pytest.mark.parametrize("lead,raw", [
+    ("Chiều ngày 21/12, đồng chí Lê Hùng Dũng", "Chiều ngày 21/12"),
+    ("BBK - Sáng 24/3, Ủy ban MTTQ", "BBK - Sáng 24/3"),
+    ("Ngày 06/7/2023, Uỷ ban Mặt trận", "Ngày 06/7/2023"),
+])
+def test_lead_dates(lead, raw):
+    assert lead_date(lead).raw == raw
+
+
+def test_lead_without_date():
+    assert lead_date("Đồng chí Ma Từ Đông Điền chủ trì.") is None
