@@ -269,13 +269,13 @@ class PortalSpider(scrapy.Spider):
         return rid
 
     def source_info(self) -> dict:
-        now, code = province_now(self.province)
+        now, code = province_now(self.province) if self.province else (None, None)
         return {
             "spider": self.name,
-            "siteName": self.site_name,
-            "organisation": self.organisation,
-            "level": self.level,
-            "province": self.province,
+            "siteName": self.site_name or host_of(self.homepage or self.start_urls[0]),
+            "organisation": self.organisation or self.site_name or host_of(self.homepage or self.start_urls[0]),
+            "level": self.level or None,
+            "province": self.province or None,
             "provinceNow": now,
             "provinceCodeNow": code,
             "district": self.district,

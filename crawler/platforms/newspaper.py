@@ -1,0 +1,30 @@
+"""The newspaper CMS many provincial papers run (Báo Bắc Kạn and others): article URLs
+`/<slug>-post<ID>.html`, `cms-title`/`cms-desc`/`cms-body` blocks, images on `photo-cms-*`
+hosts in `table.picture` with `td.caption`, a text-to-speech player, "Xem thêm"."""
+from ..extract.article import Layout
+from .base import PortalSpider
+
+PLATFORM = "newspaper_cms"
+
+ARTICLE = Layout(
+    name="newspaper_cms",
+    title=(".cms-title", "h1.article__title", "h1"),
+    date=(".article__meta time::attr(datetime)", ".article__meta .time", "time.time", ".article__date"),
+    lead=(".cms-desc", ".article__sapo"),
+    body=(".cms-body", ".article__body"),
+    author=(".article__author", ".cms-author", ".author"),
+    captions=("td.caption", "figcaption"),
+    remove=(".audio-player", ".article__audio", "audio", ".article__tags", ".related", ".box-related", ".btn-more"),
+    title_suffix=r"\s*[-|]\s*Báo Bắc Kạn.*$",
+)
+LAYOUTS = (ARTICLE,)
+
+
+class BaseSpider(PortalSpider):
+    platform = PLATFORM
+    listing_items = (".story__title a", ".story h2 a", ".story h3 a", "a.cms-link")
+    next_page = (".pagination a.next", ".pagination a[rel='next']", "a.page-next")
+    pager_links = (".pagination a",)
+    listing_date = "time"
+    article_url_pattern = r"-post\d+\.html$"
+    layouts = LAYOUTS
