@@ -54,3 +54,29 @@ class Progress:
         pages, items = self._counts()
         logger.info("[%s] end (%s): %d pages, %d articles in %.1fs", spider.name, reason, pages, items,
                     time.time() - (self.started or time.time()))
+
+
+class StatsDump:
+    """`-s STATS_DUMP=path.json`: write the final crawl stats as JSON (for scripts and tests)."""
+
+    def __init__(self, crawler, path):
+        self.crawler = crawler
+        self.path = path
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from scrapy.exceptions import NotConfigured
+
+        path = crawler.settings.get("STATS_DUMP")
+        if not path:
+            raise NotConfigured
+        return cls(crawler, path)
+
+    def closed(self, spider, reason):
+        import json
+
+        stats = dict(self.crawler.stats.get_stats())
+        stats["finish_reason"] = reason
+        with open(self.path, "w", encoding="utf-8") as fh:
+            json.dump(stats, fh, ensure_ascii=False, indent=1, default=str)

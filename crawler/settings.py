@@ -38,7 +38,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.archive.warc.WarcRecorderMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {}
-EXTENSIONS = {}
+EXTENSIONS = {"crawler.extensions.StatsDump": 900}
 
 ITEM_PIPELINES = {
     "crawler.pipelines.NormalizePipeline": 100,
@@ -68,4 +68,4 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 from pathlib import Path as _Path  # noqa: E402
 
-TEMPLATES_DIR = str(_Path(__file__).parent / "templates")
+TEMPLATES_DIR = str(_Path(__file__).parent / "templates")  # scrapy genspider -t aspnet|liferay|partyportal|commune|newspaper
