@@ -57,7 +57,7 @@ class Progress:
 
 
 class StatsDump:
-    """`-s STATS_DUMP=path.json`: write the final crawl stats as JSON (for scripts and tests)."""
+    """`-s STATS_JSON=path.json`: write the final crawl stats as JSON (for scripts and tests)."""
 
     def __init__(self, crawler, path):
         self.crawler = crawler
@@ -68,7 +68,7 @@ class StatsDump:
     def from_crawler(cls, crawler):
         from scrapy.exceptions import NotConfigured
 
-        path = crawler.settings.get("STATS_DUMP")
+        path = crawler.settings.get("STATS_JSON")
         if not path:
             raise NotConfigured
         return cls(crawler, path)

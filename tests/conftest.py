@@ -28,7 +28,7 @@ def run_scrapy(args, tmp_path, timeout=300, env=None):
 def crawl(spider, tmp_path, *extra, replay=str(FIXTURES), timeout=300):
     out = tmp_path / f"{spider}.jsonl"
     stats_path = tmp_path / f"{spider}.stats.json"
-    args = ["crawl", spider, "-O", str(out), "-s", f"STATS_DUMP={stats_path}", "-s", "LOG_LEVEL=INFO"]
+    args = ["crawl", spider, "-O", str(out), "-s", f"STATS_JSON={stats_path}", "-s", "LOG_LEVEL=INFO"]
     if replay:
         args += ["-s", f"REPLAY={replay}"]
     args += list(extra)

@@ -48,7 +48,7 @@ class WarcRecorderMiddleware:
     def from_crawler(cls, crawler):
         target = crawler.settings.get("WARC_OUTPUT")
         if not target:
-            raise NotConfigured("WARC_OUTPUT not set")
+            raise NotConfigured  # no message: Scrapy logs a warning for messages
         return cls(crawler, target)
 
     # ------------------------------------------------------------------ files

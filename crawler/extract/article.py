@@ -252,15 +252,24 @@ def _strip_title(title: str, layout: Layout) -> str:
     return title.strip()
 
 
+_DATE_LINE_WORDS = re.compile(
+    r"(?:đăng\s+ngày|ngày\s+đăng|ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|ngày\s+xuất\s+bản|thời\s+gian|"
+    r"đăng\s+lúc|ngày|lúc|giờ|thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s+nhật|sáng|trưa|chiều|tối|"
+    r"gmt\s*[+-]?\d*|tháng|năm|posted|published|updated)",
+    re.I,
+)
+
+
 def _is_date_line(block: str) -> bool:
-    if len(block) > 80:
+    """'Đăng ngày: 04-11-2023 11:18', 'Thứ Năm, 06/07/2023 16:05': a line that is only a date."""
+    if len(block) > 70:
         return False
     pd = D.parse_date(block)
     if pd is None or (pd.value is None and pd.has_year):
         return False
-    rest = re.sub(r"[\d/:\-.,|()]+", " ", block)
-    words = [w for w in rest.split() if w]
-    return len(words) <= 6
+    rest = _DATE_LINE_WORDS.sub(" ", block)
+    rest = re.sub(r"[\d/:\-.,|()\[\]–—]+", " ", rest)
+    return not rest.split()
 
 
 def trafilatura_body(html: str, url: str | None):
