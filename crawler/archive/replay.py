@@ -78,7 +78,7 @@ class Snapshot:
                     "url": url,
                     "warc": {
                         "warcFile": path.name,
-                        "warcRecordId": rec.rec_headers.get_header("WARC-Record-ID"),
+                        "warcRecordId": (rec.rec_headers.get_header("WARC-Record-ID") or "").strip("<>"),
                         "warcPayloadDigest": rec.rec_headers.get_header("WARC-Payload-Digest"),
                         "warcDate": rec.rec_headers.get_header("WARC-Date"),
                     },

@@ -131,6 +131,7 @@ class WarcRecorderMiddleware:
         )
         w.ensure_digest(resp_rec, block=True, payload=True)
         resp_id = resp_rec.rec_headers.get_header("WARC-Record-ID")
+        record_uri = resp_id.strip("<>")
         # request
         path = request.url.split("://", 1)[-1]
         path = "/" + path.split("/", 1)[1] if "/" in path else "/"
@@ -149,7 +150,7 @@ class WarcRecorderMiddleware:
         self.fh.flush()
         request.meta["warc_record"] = {
             "warcFile": self.current_name,
-            "warcRecordId": resp_id,
+            "warcRecordId": record_uri,
             "warcPayloadDigest": resp_rec.rec_headers.get_header("WARC-Payload-Digest"),
             "warcDate": now,
         }

@@ -181,7 +181,7 @@ class Command(ScrapyCommand):
 
         out_dir = Path(settings.get("OUTPUT_DIR") or "output")
         state_dir = Path(settings.get("STATE_DIR") or out_dir / "state")
-        run_id = settings.get("RUN_ID") or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        run_id = settings.get("RUN_ID") or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         run_dir = out_dir / "runs" / run_id
         lock = RunLock(out_dir / ".crawlall.lock")
         try:
