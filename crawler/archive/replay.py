@@ -120,6 +120,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         super().__init__(crawler)
         self.path = crawler.settings.get("REPLAY")
         self.source = crawler.settings.get("SOURCE", "live")
+        self.delay = crawler.settings.getfloat("REPLAY_DELAY", 0.0)  # seconds per answer (demos, tests)
         self._snapshot: Snapshot | None = None
 
     @property
@@ -133,6 +134,10 @@ class ReplayDownloadHandler(BaseDownloadHandler):
 
     async def download_request(self, request):
         stats = self.crawler.stats
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         entry = self.snapshot.entries.get(replay_key(request.url))
         if entry is None:
             stats.inc_value("replay/miss")
