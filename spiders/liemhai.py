@@ -11,5 +11,5 @@ class LiemHaiSpider(BaseSpider):
     district = "Huyện Trực Ninh"
     homepage = "https://liemhai.trucninh.namdinh.gov.vn/"
     allowed_domains = ["liemhai.trucninh.namdinh.gov.vn"]
-    start_urls = ["https://liemhai.trucninh.namdinh.gov.vn/tin-tuc"]
+    start_urls = ["https://liemhai.trucninh.namdinh.gov.vn/tin-tuc-su-kien.html"]
     tags = ("xa", "ubnd", "mttq", "namdinh")

@@ -141,6 +141,22 @@ def _prev_element_has_img(el) -> bool:
     return False
 
 
+def _follows_img_in_block(el) -> bool:
+    """An italic run that comes after an image in the same block and is all the block's text."""
+    block = el.getparent()
+    while block is not None and block.tag in ("span", "strong", "b", "font", "a"):
+        block = block.getparent()
+    if block is None or block.tag not in ("p", "div", "td", "center", "figure"):
+        return False
+    order = list(block.iter())
+    imgs = [i for i in order if i.tag == "img"]
+    if not imgs or order.index(imgs[0]) > order.index(el):
+        return False
+    text = normalize_space(block.text_content())
+    mine = normalize_space(el.text_content())
+    return bool(mine) and len(mine) <= 400 and len(mine.replace(" ", "")) >= 0.9 * len(text.replace(" ", ""))
+
+
 def _collect_images(body, base: str, layout: Layout, counters: Counter):
     """Images of the body with their captions; returns (images, caption elements to skip)."""
     sel = Selector(root=body, type="html")
@@ -171,6 +187,11 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
             if not any(a in caption_els for a in el.iterancestors()):
                 caption_els.append(el)
                 counters["extract/caption_heuristic"] += 1
+        elif el.tag in ("em", "i") and _follows_img_in_block(el):
+            # <p><img …><br><em>caption</em></p>: the image and its caption share one block
+            if not any(a in caption_els for a in el.iterancestors()):
+                caption_els.append(el)
+                counters["extract/caption_heuristic"] += 1
     # drop nested duplicates (keep the outermost)
     cap_set = set(caption_els)
     caption_els = [c for c in caption_els if not any(a in cap_set for a in c.iterancestors())]
@@ -187,6 +208,10 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
         if not text:
             continue
         pos = order.get(cap, 0)
+        inner = [im for im in images if im["caption"] is None and cap in im["_el"].iterancestors()]
+        if inner:
+            inner[0]["caption"] = text
+            continue
         target = None
         for im in images:
             ipos = order.get(im["_el"], -1)

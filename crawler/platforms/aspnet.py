@@ -12,11 +12,13 @@ PLATFORM = "aspnet"
 
 ARTICLE = Layout(
     name="aspnet_news_detail",
-    title=(".news-detail .title", ".news-title", "span[id$='lblTitle']", "h1.title", ".ms-rtestate-field h1"),
-    date=(".news-detail .date", ".news-date", "span[id$='lblDate']", "span[id$='lblNgayDang']"),
-    lead=(".news-detail .summary", ".news-summary", "span[id$='lblSummary']", "div[id$='divSummary']"),
-    body=(".news-detail .content", ".news-content", "div[id$='divContent']", "span[id$='lblContent']"),
-    author=(".news-detail .author", ".news-author", "span[id$='lblAuthor']", "span[id$='lblTacGia']"),
+    # by the web part's control ids first (stable across skins), then by the skin's classes;
+    # never a bare ".date": the "Các tin khác" list under the article has dated items
+    title=("span[id$='_lblTitle']", ".news-detail .news-title", ".news-title"),
+    date=("span[id$='_lblDate']", "span[id$='_lblNgayDang']", ".news-detail .news-date"),
+    lead=("div[id$='_divSummary']", ".news-detail .news-summary", "span[id$='_lblSummary']"),
+    body=("div[id$='_divContent']", ".news-detail .news-content", "span[id$='_lblContent']"),
+    author=("div[id$='_divAuthor']", "span[id$='_lblAuthor']", "span[id$='_lblTacGia']", ".news-detail .news-author"),
     attachments=(".news-attach", ".news-detail .attach", "div[id$='divAttach']"),
     remove=(".news-tools", ".print", ".other-news", ".back-top", "input", "select"),
     boilerplate=(("aspnet_archive_picker", r"các\s+tin\s+đã\s+đăng\s+ngày\s*:?.*", "tail"),),
@@ -26,8 +28,7 @@ LAYOUTS = (ARTICLE,)
 
 class BaseSpider(PortalSpider):
     platform = PLATFORM
-    listing_items = (".news-list .title a", ".news-list a.title", ".list-news h3 a", ".news-item a.title",
-                     "a[href*='noi-dung-tin.aspx']")
+    listing_items = (".news-list a.title", ".news-list .title a", ".list-news h3 a", ".news-item a.title")
     next_page = (".pager a.next", ".paging a.next", "a[id$='lnkNext']", "a.next")
     pager_links = (".pager a", ".paging a")
     listing_date = ".date"

@@ -7,20 +7,20 @@ PLATFORM = "commune"
 
 ARTICLE = Layout(
     name="commune_detail",
-    title=(".news-detail .title", ".detail-title", "h1.title", "h1"),
-    date=(".news-detail .date", ".detail-date", ".date"),
-    lead=(".news-detail .sapo", ".detail-sapo"),
-    body=(".news-detail .content", ".detail-content", ".content-detail"),
-    author=(".news-detail .author", ".detail-author"),
-    remove=(".other-news", ".tin-khac", ".share", ".print"),
+    title=(".news-detail .title-detail", ".news-detail h1", ".detail-title"),
+    date=(".news-detail .date-detail", ".detail-date"),
+    lead=(".news-detail .sapo-detail", ".detail-sapo"),
+    body=(".news-detail .content-detail", ".detail-content"),
+    author=(".news-detail .author-detail", ".detail-author"),
+    remove=(".other-news", ".print-detail", ".tin-khac", ".share"),
 )
 LAYOUTS = (ARTICLE,)
 
 
 class BaseSpider(PortalSpider):
     platform = PLATFORM
-    listing_items = (".news-list .title a", ".list-news h3 a", ".news-item a.title")
-    next_page = (".pagination a.next", ".paging a.next", ".pager a.next")
+    listing_items = ("table.list-item a.list-title", ".news-list .title a", ".list-news h3 a")
+    next_page = (".paging a.next", ".pagination a.next", ".pager a.next")
     pager_links = (".pagination a", ".paging a")
     listing_date = ".date"
     layouts = LAYOUTS

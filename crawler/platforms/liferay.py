@@ -13,11 +13,15 @@ PLATFORM = "liferay"
 
 ARTICLE = Layout(
     name="liferay_asset_publisher",
-    title=(".asset-full-content .asset-title", ".asset-title", ".header-title span", "h3.header-title", ".journal-content-article h1"),
-    date=(".asset-full-content .metadata-publish-date", ".publish-date", ".metadata-entry.metadata-publish-date"),
-    lead=(".asset-full-content .asset-summary", ".journal-content-article .sapo", ".asset-summary"),
-    body=(".asset-full-content .journal-content-article", ".journal-content-article", ".asset-full-content .asset-content", ".asset-content"),
-    author=(".asset-full-content .author", ".journal-content-article .author", ".asset-author"),
+    # the journal template Đồng Tháp's sites use (tieu-de = title, tom-tat = summary, noi-dung =
+    # content, tac-gia = author), then the template-agnostic Liferay places
+    title=(".journal-content-article .tieu-de", ".journal-content-article h1", ".journal-content-article h2.title",
+           ".asset-full-content .asset-title", ".header-title"),
+    date=(".journal-content-article .ngay-dang", ".asset-full-content .metadata-publish-date", ".metadata-entry.metadata-publish-date"),
+    lead=(".journal-content-article .tom-tat", ".journal-content-article .sapo", ".asset-full-content .asset-summary"),
+    body=(".journal-content-article .noi-dung", ".journal-content-article .content", ".asset-full-content .journal-content-article",
+          ".journal-content-article"),
+    author=(".journal-content-article .tac-gia", ".journal-content-article .author", ".asset-full-content .asset-author"),
     remove=(".asset-links", ".asset-ratings", ".asset-related-assets", ".taglib-social-bookmarks",
             ".print-action", ".asset-metadata", ".lfr-meta-actions", ".component-paginator"),
 )
@@ -28,7 +32,8 @@ class BaseSpider(PortalSpider):
     platform = PLATFORM
     listing_items = (".asset-abstract .asset-title a", ".asset-abstract h3 a", ".asset-title a",
                      "a[href*='/-/asset_publisher/'][href*='/content/']")
-    next_page = (".pagination li:not(.disabled) a[href*='_cur=']:last-child", "ul.pager li.next a", ".lfr-pagination-buttons a[href*='_cur=']")
+    next_page = (".pagination li.page-item:last-child:not(.disabled) a.page-link", "ul.pager li.next:not(.disabled) a",
+                 ".lfr-pagination-buttons li:not(.disabled) a.next")
     pager_links = (".pagination a", ".lfr-pagination-buttons a")
     article_url_pattern = r"/-/asset_publisher/[^/]+/content/"
     layouts = LAYOUTS

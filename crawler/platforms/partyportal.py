@@ -8,19 +8,19 @@ PLATFORM = "partyportal"
 
 ARTICLE = Layout(
     name="partyportal_detail",
-    title=(".article-detail h1", ".post-detail h1", ".news-detail h1", "h1.title", "h1"),
-    date=(".article-detail .date", ".post-date", ".news-date", ".date"),
-    lead=(".article-detail .sapo", ".post-sapo", ".sapo", ".lead"),
-    body=(".article-detail .content", ".post-content", ".news-content", ".detail-content"),
-    author=(".article-detail .author", ".post-author", ".author"),
-    remove=(".toolbar", ".tool-bar", ".font-size", ".contrast", ".related-news", ".tin-lien-quan", ".share"),
+    title=(".article-detail h1.article-title", ".article-detail h1", ".post-detail h1", "h1.title"),
+    date=(".article-detail .post-date", ".article-detail .date", ".post-date"),
+    lead=(".article-detail .article-sapo", ".article-detail .sapo", ".post-sapo"),
+    body=(".article-detail .article-content", ".article-detail .content", ".post-content", ".detail-content"),
+    author=(".article-detail .article-author", ".article-detail .author", ".post-author"),
+    remove=(".font-tools", ".article-tools", ".related-news", ".article-share", ".tin-lien-quan", "script"),
 )
 LAYOUTS = (ARTICLE,)
 
 
 class BaseSpider(PortalSpider):
     platform = PLATFORM
-    listing_items = (".news-list h3 a", ".list-news .title a", ".post-list h3 a", ".news-item h3 a")
+    listing_items = (".news-list h3.news-title a", ".news-list h3 a", ".list-news .title a", ".post-list h3 a")
     next_page = (".pagination a.next", ".pagination a[rel='next']", ".pager a.next")
     pager_links = (".pagination a", ".pager a")
     listing_date = ".date"
