@@ -15,3 +15,4 @@ class HuyenUySpider(BaseSpider):
     allowed_domains = ["www.huyenuy.example"]
     start_urls = ["https://www.huyenuy.example/tin-tuc"]
     tags = ("huyen", "dang")
+    article_url_pattern = r"/[\w-]+/[\w-]+-\d+\.html$"

@@ -13,3 +13,4 @@ class LiemHaiSpider(BaseSpider):
     allowed_domains = ["liemhai.trucninh.namdinh.gov.vn"]
     start_urls = ["https://liemhai.trucninh.namdinh.gov.vn/tin-tuc-su-kien.html"]
     tags = ("xa", "ubnd", "mttq", "namdinh")
+    article_url_pattern = r"/tin-tuc-su-kien/[\w-]+-\d+\.html$"

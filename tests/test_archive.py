@@ -49,7 +49,7 @@ def test_warc_recording_and_replay_reproduce_the_articles(tmp_path):
 
 def test_warc_rotation_by_size(tmp_path):
     warc = tmp_path / "r.warc.gz"
-    res = crawl("liemhai", tmp_path, "-s", f"WARC_OUTPUT={warc}", "-s", "WARC_MAX_SIZE=20000")
+    res = crawl("liemhai", tmp_path, "-s", f"WARC_OUTPUT={warc}", "-s", "WARC_MAX_SIZE=4000")
     assert res.returncode == 0
     files = sorted(tmp_path.glob("r*.warc.gz"))
     assert len(files) >= 2
