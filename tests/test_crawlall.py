@@ -87,13 +87,13 @@ def test_sigkill_halfway_then_normal_run_equals_one_clean_run(tmp_path):
     out = tmp_path / "killed"
     # slow replay so that the kill lands mid-run
     p = subprocess.Popen([sys.executable, "-m", "scrapy", "crawlall", "--spiders", ",".join(SITES),
-                          "-s", f"REPLAY={FIXTURES}", "-s", f"OUTPUT_DIR={out}", "-s", "REPLAY_DELAY=0.4",
+                          "-s", f"REPLAY={FIXTURES}", "-s", f"OUTPUT_DIR={out}", "-s", "REPLAY_DELAY=1.0",
                           "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
                          cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline and not list(out.glob("*/*.part")):
         time.sleep(0.05)
-    time.sleep(1.5)  # articles are being written: each answer takes 0.4 s
+    time.sleep(0.3)  # the first spiders are writing their first lines; the others are mid-crawl
     assert p.poll() is None, "the run finished before it could be killed: raise REPLAY_DELAY"
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
@@ -105,3 +105,26 @@ def test_sigkill_halfway_then_normal_run_equals_one_clean_run(tmp_path):
     for f in finalized(out):
         for line in f.read_text("utf-8").splitlines():
             json.loads(line)  # no torn line
+
+
+def test_recovery_completes_a_committed_file_and_discards_an_uncommitted_one(tmp_path):
+    """The two states a kill can leave: state committed but file not yet renamed (complete it),
+    and file unfinished with its state uncommitted (discard it; its articles are exported again)."""
+    from crawler.commands.crawlall import _journal, recover
+
+    out, state = tmp_path / "out", tmp_path / "out" / "state"
+    (out / "a").mkdir(parents=True)
+    (out / "b").mkdir(parents=True)
+    committed = out / "a" / "run1.jsonl.part"
+    committed.write_text('{"url": "https://h.vn/1"}\n')
+    db = _journal(state / "a.sqlite")
+    db.execute("INSERT INTO files VALUES (?,?, 'pending')", (str(committed), str(out / "a" / "run1.jsonl")))
+    db.close()
+    orphan = out / "b" / "run1.jsonl.part"
+    orphan.write_text('{"url": "https://h.vn/2"}\n{"url": "https://h.vn/')
+    actions = recover(out, state, ["a", "b"])
+    assert (out / "a" / "run1.jsonl").read_text() == '{"url": "https://h.vn/1"}\n'
+    assert not committed.exists() and not orphan.exists()
+    assert len(actions) == 2
+    db = _journal(state / "a.sqlite")
+    assert db.execute("SELECT status FROM files").fetchone()[0] == "done"
