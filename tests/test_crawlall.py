@@ -128,3 +128,22 @@ def test_recovery_completes_a_committed_file_and_discards_an_uncommitted_one(tmp
     assert len(actions) == 2
     db = _journal(state / "a.sqlite")
     assert db.execute("SELECT status FROM files").fetchone()[0] == "done"
+
+
+def test_layout_change_exits_4(tmp_path):
+    """A site that yielded articles and now yields none (its listing markup changed) -> exit 4."""
+    import shutil
+
+    snap = tmp_path / "snap"
+    shutil.copytree(FIXTURES / "baobackan", snap / "baobackan")
+    out = tmp_path / "out"
+    run = lambda: subprocess.run([sys.executable, "-m", "scrapy", "crawlall", "--spiders", "baobackan", "-s", f"REPLAY={snap}",  # noqa: E731
+                                  "-s", f"OUTPUT_DIR={out}", "-s", "RECRAWL=1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run().returncode == 0
+    for page in (snap / "baobackan" / "pages").glob("chinh-tri-*.html"):
+        page.write_text(page.read_text("utf-8").replace("story__title", "news-card__heading"), "utf-8")
+    r = run()
+    assert r.returncode == 4, r.stderr[-2000:]
+    assert "looks broken" in r.stderr
+    m = json.loads(sorted(out.glob("runs/*/manifest.json"))[-1].read_text("utf-8"))
+    assert m["exitCode"] == 4 and m["spiders"]["baobackan"]["health"].startswith("yielded no articles")

@@ -84,8 +84,18 @@ class Snapshot:
                     },
                 }
 
+    @staticmethod
+    def folder_for(path: Path, spider_name: str | None, alias: str | None = None) -> Path | None:
+        """The snapshot folder of a spider inside PATH: PATH/<name>, PATH/<alias>, or PATH itself."""
+        for name in (spider_name, alias):
+            if name and (path / name / "index.json").exists():
+                return path / name
+        if (path / "index.json").exists():
+            return path
+        return None
+
     @classmethod
-    def load(cls, path: str | Path, spider_name: str | None, source: str = "live") -> "Snapshot":
+    def load(cls, path: str | Path, spider_name: str | None, source: str = "live", alias: str | None = None) -> "Snapshot":
         path = Path(path)
         snap = cls()
         if not path.exists():
@@ -96,10 +106,9 @@ class Snapshot:
         folders = []
         if source == "wayback" and spider_name and (path / "wayback" / spider_name / "index.json").exists():
             folders.append(path / "wayback" / spider_name)
-        if spider_name and (path / spider_name / "index.json").exists():
-            folders.append(path / spider_name)
-        if not folders and (path / "index.json").exists():
-            folders.append(path)
+        own = cls.folder_for(path, spider_name, alias)
+        if own is not None:
+            folders.append(own)
         for f in folders:
             snap.add_folder(f)
         if not folders:
@@ -127,7 +136,8 @@ class ReplayDownloadHandler(BaseDownloadHandler):
     def snapshot(self) -> Snapshot:
         if self._snapshot is None:
             spider = self.crawler.spider
-            self._snapshot = Snapshot.load(self.path, spider.name if spider else None, self.source)
+            alias = Path(getattr(spider, "snapshot", "") or "").name or None
+            self._snapshot = Snapshot.load(self.path, spider.name if spider else None, self.source, alias)
             logger.info("Replay: %d URLs from %s", len(self._snapshot), self.path)
             self.crawler.stats.set_value("replay/urls_in_snapshot", len(self._snapshot))
         return self._snapshot

@@ -178,6 +178,22 @@ class Command(ScrapyCommand):
             return
         if not names:
             raise UsageError("no spider matches")
+        replay = settings.get("REPLAY")
+        if replay and Path(replay).is_dir():
+            from ..archive.replay import Snapshot
+
+            source = settings.get("SOURCE", "live")
+            keep = []
+            for n in names:
+                cls = loader.load(n)
+                alias = Path(getattr(cls, "snapshot", "") or "").name or None
+                has = Snapshot.folder_for(Path(replay), n, alias) is not None or (
+                    source == "wayback" and (Path(replay) / "wayback" / n / "index.json").exists())
+                if has:
+                    keep.append(n)
+                else:
+                    logger.warning("crawlall: no snapshot for %s in REPLAY=%s: not run", n, replay)
+            names = keep
 
         out_dir = Path(settings.get("OUTPUT_DIR") or "output")
         state_dir = Path(settings.get("STATE_DIR") or out_dir / "state")

@@ -38,6 +38,7 @@ def build_spider_classes(data: dict, module_name: str):
             "tags": tuple(entry.get("tags", ())),
             "verified": bool(entry.get("verified", False)),
             "registry_entry": True,
+            "snapshot": entry.get("snapshot"),
         }
         if entry.get("article_url_pattern"):
             attrs["article_url_pattern"] = entry["article_url_pattern"]
