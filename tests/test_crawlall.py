@@ -141,7 +141,7 @@ def test_layout_change_exits_4(tmp_path):
                                   "-s", f"OUTPUT_DIR={out}", "-s", "RECRAWL=1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run().returncode == 0
     for page in (snap / "baobackan" / "pages").glob("chinh-tri-*.html"):
-        page.write_text(page.read_text("utf-8").replace("story__title", "news-card__heading"), "utf-8")
+        page.write_text(page.read_text("utf-8").replace("story", "card").replace("cms-link", "card-link"), "utf-8")
     r = run()
     assert r.returncode == 4, r.stderr[-2000:]
     assert "looks broken" in r.stderr
