@@ -81,7 +81,9 @@ def make_snapshot(folder: Path, n: int) -> dict[str, list[str]]:
         variant_url = re.sub(r"(\d+)(\D*)$", lambda m: f"{m.group(1)}{i:06d}{m.group(2)}", url, count=1)
         if variant_url == url:
             variant_url = url + ("&" if "?" in url else "?") + f"bench={i}"
-        body = html.replace("</p>", f" (bản {i})</p>", 3)
+        # a distinct article: its own URL (also in canonical/og:url) and slightly different text
+        body = html.replace(url, variant_url).replace(url.replace("&", "&amp;"), variant_url.replace("&", "&amp;"))
+        body = body.replace("</p>", f" (bản {i})</p>", 3)
         f = folder / site / "pages" / f"a{i}.html"
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(body, "utf-8")

@@ -1,19 +1,34 @@
-"""Downloader middlewares: Retry-After for 429/503, and no redirects off the site's hosts."""
+"""Downloader middlewares: Retry-After for 429/503, no redirects off the site's hosts, and a
+trace (log line with the URL + stats counter) for every response the crawl cannot use as is:
+redirect loops, bodies over DOWNLOAD_MAXSIZE, wrong or missing Content-Type, undeclared or legacy
+encodings, mojibake, decomposed Unicode, unclosed HTML, unreachable robots.txt."""
 from __future__ import annotations
 
 import logging
+import re
 import time
+import unicodedata
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+from w3lib.url import safe_url_string
 
-from .urls import host_of
+from .urls import canonical_url, host_of
 
 logger = logging.getLogger(__name__)
 
 
 class RetryAfterMiddleware:
-    """Honour `Retry-After` on 429/503 by delaying the download slot before Scrapy retries."""
+    """Honour `Retry-After` on 429/503 by delaying the download slot before Scrapy retries.
+
+    Must sit above RetryMiddleware (550) in DOWNLOADER_MIDDLEWARES so that it sees the response
+    before the retry is scheduled. The slot delay is set so that even the shortest randomised
+    delay (DOWNLOAD_DELAY_JITTER / RANDOMIZE_DOWNLOAD_DELAY) is at least the asked wait.
+    """
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -29,11 +44,12 @@ class RetryAfterMiddleware:
             wait = _retry_after_seconds(raw.decode("latin-1")) if raw else None
             if wait is not None:
                 wait = min(wait, self.max_wait)
-                slot_key = request.meta.get("download_slot") or host_of(request.url)
-                slots = self.crawler.engine.downloader.slots
-                slot = slots.get(slot_key)
+                downloader = self.crawler.engine.downloader
+                slot_key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+                slot = downloader.slots.get(slot_key)
                 if slot is not None:
-                    slot.delay = max(slot.delay, wait)
+                    jitter = min(float(getattr(slot, "jitter", 0) or 0), 0.9)
+                    slot.delay = max(slot.delay, wait / (1 - jitter))
                 self.crawler.stats.inc_value("retry_after/honoured")
                 logger.info("HTTP %s with Retry-After %.0fs: slowing %s", response.status, wait, slot_key)
         return response
@@ -49,8 +65,30 @@ def _retry_after_seconds(value: str) -> float | None:
         return None
 
 
+def _redirect_target(request, response) -> str | None:
+    """The URL RedirectMiddleware would follow for this response, or None (not a redirect it
+    handles: status, no Location, dont_redirect, handle_httpstatus_*)."""
+    if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
+        return None
+    meta = request.meta
+    if meta.get("dont_redirect") or meta.get("handle_httpstatus_all") \
+            or response.status in meta.get("handle_httpstatus_list", ()):
+        return None
+    raw = response.headers[b"Location"]
+    location = safe_url_string(raw)
+    if raw.startswith(b"//"):
+        location = request.url.split(":", 1)[0] + "://" + location.lstrip("/")
+    target = urljoin(request.url, location)
+    return target if target.startswith(("http://", "https://")) else None
+
+
 class OffsiteRedirectMiddleware:
-    """Redirects that leave the spider's hosts are not followed (stat `skipped/offsite_redirect`)."""
+    """Redirects that leave the spider's hosts are not followed (stat `skipped/offsite_redirect`).
+
+    Checked on the 3xx response (this middleware sits just above RedirectMiddleware, 600): a
+    redirected request would otherwise be dropped silently by Scrapy's OffsiteMiddleware when it
+    is scheduled (DEBUG line, no errback), and never reach `process_request` below.
+    """
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -58,6 +96,18 @@ class OffsiteRedirectMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def process_response(self, request, response):
+        target = _redirect_target(request, response)
+        if target is None or request.meta.get("allow_offsite"):
+            return response
+        allowed = getattr(self.crawler.spider, "allowed", None)
+        if allowed and not allowed(target):
+            self.crawler.stats.inc_value("skipped/offsite_redirect")
+            logger.warning("Redirect off the site not followed: %s (from %s, HTTP %s)", target,
+                           (request.meta.get("redirect_urls") or [request.url])[0], response.status)
+            raise IgnoreRequest(f"offsite redirect: {request.url} -> {target}")
+        return response
 
     def process_request(self, request):
         if not request.meta.get("redirect_times"):
@@ -70,3 +120,219 @@ class OffsiteRedirectMiddleware:
                            (request.meta.get("redirect_urls") or ["?"])[0])
             raise IgnoreRequest(f"offsite redirect: {request.url}")
         return None
+
+
+class RedirectGuardMiddleware:
+    """Redirect loops and endless redirect chains end with a trace, not silently.
+
+    Above RedirectMiddleware (600): a redirect back to a URL of the same chain would be dropped
+    by the duplicate filter without a word; a chain longer than REDIRECT_MAX_TIMES ends with a
+    DEBUG line only. Here both are refused with a WARNING naming the first URL of the chain and
+    the stats `skipped/redirect_loop` / `skipped/too_many_redirects`; the request's errback runs.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.max_times = crawler.settings.getint("REDIRECT_MAX_TIMES", 20)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        target = _redirect_target(request, response)
+        if target is None:
+            return response
+        chain = list(request.meta.get("redirect_urls") or []) + [request.url]
+        first = chain[0]
+        stats = self.crawler.stats
+        if canonical_url(target) in {canonical_url(u) for u in chain}:
+            stats.inc_value("skipped/redirect_loop")
+            logger.warning("Redirect loop not followed: %s", " -> ".join(chain + [target]))
+            raise IgnoreRequest(f"redirect loop: {first} -> {target}")
+        ttl = request.meta.get("redirect_ttl", self.max_times)
+        if len(chain) > self.max_times or ttl <= 0:
+            stats.inc_value("skipped/too_many_redirects")
+            logger.warning("Too many redirects (%d, REDIRECT_MAX_TIMES=%d) from %s; last: %s -> %s",
+                           len(chain), self.max_times, first, request.url, target)
+            raise IgnoreRequest(f"too many redirects: {first}")
+        return response
+
+
+class SizeLimitCompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's HttpCompressionMiddleware, plus the stat `skipped/too_large` when a compressed
+    body inflates beyond DOWNLOAD_MAXSIZE (a gzip bomb); Scrapy logs the URL and sizes."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as e:
+            if "DOWNLOAD_MAXSIZE" in str(e):
+                self.crawler.stats.inc_value("skipped/too_large")
+            raise
+
+
+_VOID = "area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr"
+_START_TAG = re.compile(r"<(?!(?:%s)\b)[a-zA-Z][a-zA-Z0-9]*" % _VOID, re.I)
+_END_TAG = re.compile(r"</[a-zA-Z]")
+_TEXT_NODE = re.compile(r">([^<>]+)<")
+_ATTR_VALUE = re.compile(r'=(["\'])([^"\'<>]*)\1')
+_COMBINING = re.compile("[A-Za-z\u00c0-\u01b0][\u0300-\u036f]")
+_HTML_MIMES = ("text/html", "application/xhtml+xml", "application/vnd.wap.xhtml+xml")
+
+
+def _sniff_html(body: bytes) -> bool:
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head or b"\x00" in head[:512]:
+        return False
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<meta", b"<title")) \
+        or b"<html" in head or b"<body" in head
+
+
+class ContentCheckMiddleware:
+    """What a page really is, whatever its headers say; every anomaly is a stat and a log line.
+
+    Sits below HttpCompressionMiddleware (590) so it sees the decompressed body; only 2xx answers
+    to the spider's requests are looked at (not robots.txt, not redirects or error pages).
+
+    - Content-Type missing (`content_type/missing`) or not HTML while the body is HTML
+      (`content_type/mismatch`, e.g. application/octet-stream): treated as HTML. A non-HTML
+      Content-Type (PDF, image…) with a non-HTML body is never parsed as HTML, even when Scrapy
+      guessed HtmlResponse from a `.html` URL: the spider skips it (`skipped/not_html`).
+    - No charset in Content-Type, <meta> or BOM: `encoding/undeclared`, with the encoding
+      detected; a legacy code page (windows-1258 …): `encoding/<codec>`.
+    - UTF-8 read as Windows-1252 somewhere upstream (mojibake, "Máº·t tráº­n"): repaired with
+      ftfy text node by text node before parsing, `encoding/mojibake_repaired`.
+    - Decomposed (NFD) Unicode: `text/nfd` (records are NFC: NormalizePipeline).
+    - Unclosed HTML (`html/unclosed_tags`), no </body> or </html> (`html/unterminated`: maybe cut
+      off): parsed with lxml's recovery, counted.
+    - Downloads cancelled over DOWNLOAD_MAXSIZE: `skipped/too_large`.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _note(self, key: str, msg: str, *args, level=logging.INFO):
+        self.crawler.stats.inc_value(key)
+        logger.log(level, msg, *args)
+
+    def process_exception(self, request, exception):
+        # In Scrapy's HTTP handlers a download is cancelled only when the body (announced or
+        # received) exceeds DOWNLOAD_MAXSIZE; Scrapy's own warning gives the sizes.
+        if isinstance(exception, DownloadCancelledError):
+            maxsize = request.meta.get("download_maxsize", self.maxsize)
+            self._note("skipped/too_large", "Response over DOWNLOAD_MAXSIZE (%s B) not downloaded: %s",
+                       maxsize, request.url, level=logging.WARNING)
+        return None
+
+    def process_response(self, request, response):
+        if not 200 <= response.status < 300 or request.meta.get("dont_obey_robotstxt") \
+                or not response.body:
+            return response
+        url = response.url
+        ctype_raw = response.headers.get(b"Content-Type")
+        ctype = ctype_raw.decode("latin-1").strip() if ctype_raw else ""
+        mime = ctype.split(";", 1)[0].strip().lower()
+        is_html = _sniff_html(response.body)
+        if not ctype:
+            self._note("content_type/missing", "No Content-Type header (body %s): %s",
+                       "is HTML" if is_html else "is not HTML", url)
+        elif mime not in _HTML_MIMES and is_html:
+            self._note("content_type/mismatch", "Content-Type %s but the body is HTML; parsed as HTML: %s",
+                       ctype, url)
+        if is_html and not isinstance(response, HtmlResponse):
+            response = response.replace(cls=HtmlResponse)
+        elif not is_html and isinstance(response, HtmlResponse) and mime not in _HTML_MIMES:
+            # Scrapy chose HtmlResponse from the URL's .html: the headers and body say otherwise
+            cls = TextResponse if mime.startswith("text/") else Response
+            return response.replace(cls=cls)
+        if not isinstance(response, HtmlResponse):
+            return response
+        return self._check_text(response)
+
+    def _check_text(self, response):
+        url = response.url
+        declared = (read_bom(response.body)[0] or http_content_type_encoding(
+            (response.headers.get(b"Content-Type") or b"").decode("latin-1"))
+            or html_body_declared_encoding(response.body))
+        text = response.text
+        enc = response.encoding
+        if not declared:
+            self._note("encoding/undeclared", "No charset declared (Content-Type, <meta>, BOM); decoded as "
+                       "detected %s: %s", enc, url)
+        if enc not in ("utf-8", "ascii") and not enc.startswith("utf-"):
+            self._note(f"encoding/{enc}", "Page encoded in %s (legacy code page), decoded: %s", enc, url)
+        from .extract.text import _MOJIBAKE_HINT
+
+        if _MOJIBAKE_HINT.search(text):
+            fixed, n = _repair_mojibake(text)
+            if n:
+                self._note("encoding/mojibake_repaired", "Mojibake (UTF-8 read as Windows-1252) in %d text "
+                           "segment(s), repaired before parsing: %s", n, url)
+                response = response.replace(body=fixed.encode("utf-8"), encoding="utf-8")
+                text = fixed
+        if enc.startswith("utf") and _COMBINING.search(text) and not unicodedata.is_normalized("NFC", text):
+            self._note("text/nfd", "Decomposed (NFD) Unicode text; exported as NFC: %s", url)
+        sample = text[:1_000_000]
+        starts, ends = len(_START_TAG.findall(sample)), len(_END_TAG.findall(sample))
+        if starts >= 10 and ends < starts / 4:
+            self._note("html/unclosed_tags", "HTML with unclosed tags (%d start tags, %d end tags); parsed "
+                       "with recovery: %s", starts, ends, url)
+        tail = text[-4096:].lower()
+        if "</html" not in tail and "</body" not in tail:
+            self._note("html/unterminated", "HTML ends without </body> or </html> (cut off?): %s", url)
+        return response
+
+
+def _repair_mojibake(text: str) -> tuple[str, int]:
+    """ftfy's encoding repair on each text node and attribute value carrying the signature."""
+    import ftfy
+
+    from .extract.text import _MOJIBAKE_HINT
+
+    count = 0
+
+    def fix(segment: str) -> str:
+        nonlocal count
+        if not _MOJIBAKE_HINT.search(segment):
+            return segment
+        fixed = ftfy.fix_encoding(segment)
+        if fixed != segment:
+            count += 1
+        return fixed
+
+    text = _TEXT_NODE.sub(lambda m: ">" + fix(m.group(1)) + "<", text)
+    text = _ATTR_VALUE.sub(lambda m: "=" + m.group(1) + fix(m.group(2)) + m.group(1), text)
+    return text, count
+
+
+class RobotsTxtErrorMiddleware:
+    """A robots.txt that cannot be fetched (TLS refused, reset, timeout…) is a WARNING with the
+    URL and the reason and the stat `robotstxt/unavailable/<exception>`, not an ERROR with a
+    traceback. As with Scrapy, the host is then crawled as if robots.txt allowed everything.
+
+    Below RetryMiddleware (550), so it only sees the failure once retries are exhausted.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_exception(self, request, exception):
+        if not request.meta.get("dont_obey_robotstxt") or not request.url.endswith("/robots.txt"):
+            return None
+        if isinstance(exception, IgnoreRequest):
+            return None
+        name = type(exception).__name__
+        self.crawler.stats.inc_value(f"robotstxt/unavailable/{name}")
+        logger.warning("robots.txt unavailable (%s: %s): %s; crawling the host as if it allowed everything",
+                       name, exception, request.url)
+        raise IgnoreRequest(f"robots.txt unavailable ({name}): {request.url}")

@@ -33,8 +33,13 @@ COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.RetryAfterMiddleware": 549,
-    "crawler.middlewares.OffsiteRedirectMiddleware": 601,
+    "crawler.middlewares.RobotsTxtErrorMiddleware": 540,  # below RetryMiddleware: after retries
+    "crawler.middlewares.RetryAfterMiddleware": 551,  # above RetryMiddleware (550): before the retry
+    "crawler.middlewares.ContentCheckMiddleware": 585,  # below decompression (590)
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.SizeLimitCompressionMiddleware": 590,
+    "crawler.middlewares.OffsiteRedirectMiddleware": 601,  # above RedirectMiddleware (600)
+    "crawler.middlewares.RedirectGuardMiddleware": 602,
     "crawler.archive.warc.WarcRecorderMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {}

@@ -10,6 +10,7 @@ import copy
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from parsel import Selector
@@ -29,6 +30,8 @@ _AUTHOR_LABEL = re.compile(
 _NAME_WORD = r"[A-ZĐÀ-ỸÂĂÊÔƠƯÁÉÍÓÚÝ][a-zđà-ỹ]+"
 _NAME = re.compile(r"^[-–—\s]*((?:%s)(?:\s+%s){1,4})\s*(\((?:[^()]{2,120})\))?\s*\.?$" % (_NAME_WORD, _NAME_WORD))
 _NAME_TOKEN_SPLIT = re.compile(r"\s*(?:,|;|\s-\s|\s–\s|\bvà\b)\s*")
+_AUTHOR_TEXT_XPATH = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    "//body//text()[contains(., 'Tác giả') or contains(., ', ảnh') or contains(., 'và ảnh')]", smart_strings=False)
 _JUNK_ALT = re.compile(r"^(?:anh\s+tin\s+bai|ảnh\s+tin\s+bài|image|img|photo|ảnh|hình|picture|\d+|.+\sảnh\s+\d+)$", re.I)
 
 
@@ -70,11 +73,35 @@ class Extraction:
     path: str = "layout"  # layout | fallback
 
 
-def _first(sel: Selector, queries) -> Selector | None:
+@lru_cache(maxsize=4096)
+def _xpath_of(css: str):
+    """CSS (with parsel's ::text / ::attr() pseudo-elements) compiled once to an lxml XPath."""
+    from lxml import etree
+    from parsel.csstranslator import HTMLTranslator
+
+    return etree.XPath(HTMLTranslator().css_to_xpath(css), smart_strings=False)
+
+
+def css_all(root, query: str) -> list:
+    """lxml results (elements or strings) of a CSS query: parsel's translation without its wrappers."""
+    if root is None or isinstance(root, str):
+        return []
+    return _xpath_of(query)(root)
+
+
+class _Hit:
+    __slots__ = ("root",)
+
+    def __init__(self, root):
+        self.root = root
+
+
+def _first(sel, queries) -> _Hit | None:
+    root = sel.root if hasattr(sel, "root") else sel
     for q in queries:
-        found = sel.css(q)
+        found = css_all(root, q)
         if found:
-            return found[0]
+            return _Hit(found[0])
     return None
 
 
@@ -92,7 +119,7 @@ def choose_layout(sel: Selector, layouts, capture_date: str | None = None) -> La
             continue
         if capture_date and lay.valid_from and capture_date[:10] < lay.valid_from:
             continue
-        if lay.matches is None or sel.css(lay.matches):
+        if lay.matches is None or css_all(sel.root, lay.matches):
             return lay
     return None
 
@@ -159,10 +186,9 @@ def _follows_img_in_block(el) -> bool:
 
 def _collect_images(body, base: str, layout: Layout, counters: Counter):
     """Images of the body with their captions; returns (images, caption elements to skip)."""
-    sel = Selector(root=body, type="html")
     caption_els = []
     for q in layout.captions:
-        caption_els.extend(s.root for s in sel.css(q) if not isinstance(s.root, str))
+        caption_els.extend(el for el in css_all(body, q) if not isinstance(el, str))
     for el in body.iter():
         if not isinstance(el.tag, str) or el in caption_els:
             continue
@@ -228,18 +254,20 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
     return images, set(caption_els)
 
 
-def _attachments(sel_list, base: str) -> list[dict]:
+def _attachments(roots, base: str) -> list[dict]:
     out, seen = [], set()
-    for s in sel_list:
-        for a in s.css("a[href]"):
-            href = a.attrib.get("href", "").strip()
+    for root in roots:
+        if root is None or isinstance(root, str):
+            continue
+        for a in root.iter("a"):
+            href = (a.get("href") or "").strip()
             if not href or not _DOC_LINK.search(href):
                 continue
             url = urljoin(base, href)
             if url in seen:
                 continue
             seen.add(url)
-            text = normalize_space(" ".join(a.css("::text").getall())) or url.rsplit("/", 1)[-1]
+            text = normalize_space(a.text_content()) or url.rsplit("/", 1)[-1]
             out.append({"url": url, "text": fix_unicode(text)[0]})
     return out
 
@@ -317,7 +345,6 @@ def trafilatura_body(html: str, url: str | None):
 def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date: str | None = None,
                     capture_date: str | None = None) -> Extraction:
     sel = html if isinstance(html, Selector) else Selector(text=html, type="html", base_url=url)
-    raw_html = html if isinstance(html, str) else sel.get()
     counters: Counter = Counter()
     notes: list[str] = []
     layout = choose_layout(sel, layouts, capture_date) or Layout()
@@ -350,10 +377,10 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
     if body_sel is not None and not isinstance(body_sel.root, str):
         body = copy.deepcopy(body_sel.root)
     if body is not None:
-        bsel = Selector(root=body, type="html")
         for q in tuple(layout.remove):
-            for s in bsel.css(q):
-                _drop(s.root)
+            for el in css_all(body, q):
+                if not isinstance(el, str):
+                    _drop(el)
         if not normalize_space(body.text_content()):
             body = None
     if body is None:
@@ -361,7 +388,7 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
             notes.append("site selectors found no body; trafilatura fallback")
         counters["extract/fallback"] += 1
         path = "fallback"
-        body = trafilatura_body(raw_html, url)
+        body = trafilatura_body(html if isinstance(html, str) else sel.get(), url)
 
     # ---- author from selector (removed from body if it lives there)
     authors: list[dict] = []
@@ -372,19 +399,18 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
             if a_text:
                 authors = split_author(fix_unicode(a_text)[0])
         if body is not None:
-            bsel = Selector(root=body, type="html")
             for q in layout.author:
-                for s in bsel.css(q):
-                    if not isinstance(s.root, str):
-                        _drop(s.root)
+                for el in css_all(body, q):
+                    if not isinstance(el, str):
+                        _drop(el)
 
     images, attachments, blocks = [], [], []
     if body is not None:
         images, caption_els = _collect_images(body, base, layout, counters)
-        attachments = _attachments([Selector(root=body, type="html")], base)
+        attachments = _attachments([body], base)
         blocks = clean_blocks(block_texts(body, skip=caption_els), counters)
     if layout.attachments:
-        for a in _attachments([s for q in layout.attachments for s in sel.css(q)], base):
+        for a in _attachments([el for q in layout.attachments for el in css_all(sel.root, q)], base):
             if a["url"] not in {x["url"] for x in attachments}:
                 attachments.append(a)
 
@@ -427,9 +453,9 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
                     break
     # "Tác giả: …" anywhere in the last blocks of the page
     if not authors:
-        for s in sel.css("body *::text").getall()[-400:]:
+        for s in _AUTHOR_TEXT_XPATH(sel.root)[:3]:
             t = normalize_space(s)
-            if _AUTHOR_LABEL.match(t) and t.lower().startswith(("tác giả", "tin, ảnh", "bài, ảnh", "tin và ảnh", "bài và ảnh")):
+            if _AUTHOR_LABEL.match(t) and len(t) < 120:
                 authors = split_author(t)
                 break
 
@@ -466,9 +492,10 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
             pd = lpd
         elif lpd is not None and pd is not None and pd.value is None:
             pd = lpd
+    modified = D.metadata_date(sel, modified=True)
     if pd is not None and not pd.has_year:
         page_years = []
-        mod = D.metadata_date(sel, modified=True)
+        mod = modified
         if mod and mod.value:
             page_years.append(mod.value.year)
         ctx = D.DateContext(
@@ -486,7 +513,6 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         counters["date/missing"] += 1
     elif pd.year_source:
         counters[f"date/year_from_{pd.year_source}"] += 1
-    modified = D.metadata_date(sel, modified=True)
 
     section = None
     if layout.section:

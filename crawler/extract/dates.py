@@ -269,12 +269,34 @@ def _jsonld_values(sel, key: str) -> list[str]:
     return out
 
 
+_META_PUBLISHED = ("article:published_time", "datepublished", "pubdate", "publishdate", "dc.date.issued",
+                   "dcterms.created", "date")
+_META_MODIFIED = ("article:modified_time", "datemodified", "dcterms.modified")
+
+
+_META_XPATH = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    "//meta[@content][@property or @name or @itemprop]"
+    " | //*[@itemprop='datePublished' or @itemprop='dateModified'][@datetime or @content]")
+
+
+def _meta_candidates(sel, modified: bool) -> list[str]:
+    """Values of date metadata, in priority order, from one pass over the marked-up elements."""
+    wanted = _META_MODIFIED if modified else _META_PUBLISHED
+    found: dict[str, str] = {}
+    root = sel.root if hasattr(sel, "root") else sel
+    for el in _META_XPATH(root):
+        a = el.attrib
+        key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
+        val = a.get("content") or a.get("datetime")
+        if key in wanted and val and key not in found:
+            found[key] = val
+    return [found[k] for k in wanted if k in found]
+
+
 def metadata_date(sel, modified: bool = False) -> ParsedDate | None:
     """datePublished (or dateModified) from <meta>, microdata, JSON-LD: never from scripts' text."""
-    keys = _META_MODIFIED_KEYS if modified else _META_DATE_KEYS
-    for q in keys:
-        v = sel.css(q).get()
-        if v and v.strip():
+    for v in _meta_candidates(sel, modified):
+        if v.strip():
             pd = parse_date(v, source="meta")
             if pd and pd.value:
                 return pd

@@ -168,8 +168,16 @@ def _repair_token(tok: str) -> tuple[str, int]:
     return " ".join(parts), len(cuts)
 
 
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x2000)) if c.isupper() and c.isalpha())
+_LOWER_OR_DIGIT = "".join(c for c in map(chr, range(0x30, 0x2000)) if (c.islower() and c.isalpha()) or c.isdigit())
+# a lower-case letter or digit directly followed by an upper-case letter: the only place a repair can happen
+_CANDIDATE = re.compile("[%s][%s]" % (re.escape(_LOWER_OR_DIGIT), re.escape(_UPPER)))
+
+
 def repair_glued_words(text: str) -> tuple[str, int]:
     """Repair 'xã hộiHuyện' -> 'xã hội Huyện'. Returns (text, number of repairs)."""
+    if not _CANDIDATE.search(text):
+        return text, 0
     total = 0
 
     def sub(m):
