@@ -167,8 +167,8 @@ class SizeLimitCompressionMiddleware(HttpCompressionMiddleware):
         try:
             return super().process_response(request, response)
         except IgnoreRequest as e:
-            if "DOWNLOAD_MAXSIZE" in str(e):
-                self.crawler.stats.inc_value("skipped/too_large")
+            if "DOWNLOAD_MAXSIZE" in str(e) and self.stats is not None:
+                self.stats.inc_value("skipped/too_large")
             raise
 
 
@@ -250,7 +250,7 @@ class ContentCheckMiddleware:
         elif not is_html and isinstance(response, HtmlResponse) and mime not in _HTML_MIMES:
             # Scrapy chose HtmlResponse from the URL's .html: the headers and body say otherwise
             cls = TextResponse if mime.startswith("text/") else Response
-            return response.replace(cls=cls)
+            return cls(**{a: getattr(response, a) for a in Response.attributes})
         if not isinstance(response, HtmlResponse):
             return response
         return self._check_text(response)
