@@ -51,7 +51,8 @@ class RetryAfterMiddleware:
                     jitter = min(float(getattr(slot, "jitter", 0) or 0), 0.9)
                     slot.delay = max(slot.delay, wait / (1 - jitter))
                 self.crawler.stats.inc_value("retry_after/honoured")
-                logger.info("HTTP %s with Retry-After %.0fs: slowing %s", response.status, wait, slot_key)
+                logger.info("HTTP %s with Retry-After %.0fs: slowing %s before retrying %s", response.status, wait,
+                            slot_key, request.url)
         return response
 
 
@@ -149,7 +150,7 @@ class RedirectGuardMiddleware:
         if canonical_url(target) in {canonical_url(u) for u in chain}:
             stats.inc_value("skipped/redirect_loop")
             logger.warning("Redirect loop not followed: %s", " -> ".join(chain + [target]))
-            raise IgnoreRequest(f"redirect loop: {first} -> {target}")
+            raise IgnoreRequest(f"redirect loop: {' -> '.join(chain + [target])}")
         ttl = request.meta.get("redirect_ttl", self.max_times)
         if len(chain) > self.max_times or ttl <= 0:
             stats.inc_value("skipped/too_many_redirects")

@@ -66,6 +66,7 @@ def test_wayback_source_yields_articles_with_capture_provenance(site, tmp_path):
     assert len(res.records) >= 2
     expected_dir = FIXTURES / site / "expected"
     heads = {json.loads(p.read_text("utf-8"))["headline"] for p in expected_dir.glob("*.json")}
+    heads |= {json.loads(p.read_text("utf-8"))["headline"] for p in (folder / "expected").glob("*.json")}
     for r in res.records:
         c = r["crawl"]
         assert c["archiveSource"] == "wayback"
@@ -74,3 +75,18 @@ def test_wayback_source_yields_articles_with_capture_provenance(site, tmp_path):
         assert "web.archive.org" not in r["url"]
         assert r["headline"] in heads
     assert res.stats.get("wayback/skipped_not_article", 0) + res.stats.get("wayback/skipped_not_html_200", 0) >= 1
+
+
+def test_layout_version_chosen_by_capture_date(tmp_path):
+    """hongngu_thanhuy ran Liferay 6.2 until 2020: a 2019 capture is read with that layout."""
+    exp = json.loads((FIXTURES / "wayback" / "hongngu_thanhuy" / "expected" / "capture-2019.json").read_text("utf-8"))
+    res = crawl("hongngu_thanhuy", tmp_path, "-s", "SOURCE=wayback")
+    old = [r for r in res.records if r["headline"] == exp["headline"]]
+    assert len(old) == 1
+    rec = old[0]
+    assert rec["crawl"]["layout"] == exp["layout"]
+    assert rec["datePublished"] == exp["datePublished"]
+    assert rec["articleBody"].split("\n\n") == exp["paragraphs"]
+    assert [a["name"] for a in rec["authors"]] == exp["authors"]
+    new = [r for r in res.records if r["headline"] != exp["headline"]]
+    assert new and all(r["crawl"]["layout"] == "liferay_asset_publisher" for r in new)

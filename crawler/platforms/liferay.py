@@ -13,6 +13,7 @@ PLATFORM = "liferay"
 
 ARTICLE = Layout(
     name="liferay_asset_publisher",
+    valid_from="2021-01-01",  # Đồng Tháp moved its sites to Liferay 7 DXP in 2021
     # the journal template Đồng Tháp's sites use (tieu-de = title, tom-tat = summary, noi-dung =
     # content, tac-gia = author), then the template-agnostic Liferay places
     title=(".journal-content-article .tieu-de", ".journal-content-article h1", ".journal-content-article h2.title",
@@ -25,7 +26,19 @@ ARTICLE = Layout(
     remove=(".asset-links", ".asset-ratings", ".asset-related-assets", ".taglib-social-bookmarks",
             ".print-action", ".asset-metadata", ".lfr-meta-actions", ".component-paginator"),
 )
-LAYOUTS = (ARTICLE,)
+# Liferay 6.2, as Đồng Tháp's portals rendered until 2020 (Internet Archive captures): the asset
+# title in the portlet's `.taglib-header`, the publish date shown, the journal article's own HTML
+# with the author as a right-aligned last paragraph.
+ARTICLE_62 = Layout(
+    name="liferay62_asset_publisher",
+    valid_until="2020-12-31",
+    matches=".taglib-header .header-title",
+    title=(".asset-full-content .taglib-header .header-title", ".taglib-header .header-title"),
+    date=(".asset-full-content .metadata-publish-date", ".metadata-entry.metadata-publish-date"),
+    body=(".asset-full-content .journal-content-article", ".journal-content-article"),
+    remove=(".asset-links", ".asset-ratings", ".taglib-social-bookmarks", ".print-action", ".asset-metadata"),
+)
+LAYOUTS = (ARTICLE, ARTICLE_62)
 
 
 class BaseSpider(PortalSpider):
