@@ -130,7 +130,7 @@ def bench_replay(n: int):
     settings = get_project_settings()
     settings.setdict({"REPLAY": str(tmp), "LOG_LEVEL": "ERROR", "FEEDS": {str(tmp / "out-%(name)s.jsonl"): {"format": "jsonlines"}},
                       "ROBOTSTXT_OBEY": False, "CONCURRENT_REQUESTS": 32, "HTTPCACHE_ENABLED": False}, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
     classes = _spider_classes()
     crawlers = []
     for site, site_urls in urls.items():

@@ -221,7 +221,7 @@ class Command(ScrapyCommand):
         recovered = recover(out_dir, state_dir, names)
 
         started = time.time()
-        process = CrawlerProcess(settings, install_root_handler=False)
+        process = CrawlerProcess(settings)
         crawlers = {}
         parts = {}
         for name in names:

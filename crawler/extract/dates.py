@@ -229,28 +229,8 @@ def lead_date(first_paragraph: str | None) -> ParsedDate | None:
 
 
 # ---------------------------------------------------------------- structured metadata
-_META_DATE_KEYS = (
-    'meta[property="article:published_time"]::attr(content)',
-    'meta[itemprop="datePublished"]::attr(content)',
-    'meta[name="article:published_time"]::attr(content)',
-    'meta[name="pubdate"]::attr(content)',
-    'meta[name="publishdate"]::attr(content)',
-    'meta[name="dc.date.issued"]::attr(content)',
-    'meta[name="DC.date.issued"]::attr(content)',
-    'meta[name="dcterms.created"]::attr(content)',
-    'time[itemprop="datePublished"]::attr(datetime)',
-    '[itemprop="datePublished"]::attr(datetime)',
-    '[itemprop="datePublished"]::attr(content)',
-)
-_META_MODIFIED_KEYS = (
-    'meta[property="article:modified_time"]::attr(content)',
-    'meta[itemprop="dateModified"]::attr(content)',
-    '[itemprop="dateModified"]::attr(datetime)',
-)
-
-
-def _jsonld_values(sel, key: str) -> list[str]:
-    out = []
+def jsonld_nodes(sel):
+    """Every JSON object in the page's JSON-LD scripts (nested ones too); unreadable scripts skipped."""
     for raw in sel.css('script[type="application/ld+json"]::text').getall():
         try:
             data = json.loads(raw)
@@ -260,13 +240,14 @@ def _jsonld_values(sel, key: str) -> list[str]:
         while stack:
             node = stack.pop()
             if isinstance(node, dict):
-                v = node.get(key)
-                if isinstance(v, str):
-                    out.append(v)
+                yield node
                 stack.extend(node.values())
             elif isinstance(node, list):
                 stack.extend(node)
-    return out
+
+
+def _jsonld_values(sel, key: str) -> list[str]:
+    return [n[key] for n in jsonld_nodes(sel) if isinstance(n.get(key), str)]
 
 
 _META_PUBLISHED = ("article:published_time", "datepublished", "pubdate", "publishdate", "dc.date.issued",

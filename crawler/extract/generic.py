@@ -5,13 +5,13 @@
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 
 from parsel import Selector
 
 from .article import Extraction, extract_article
+from .dates import jsonld_nodes
 from .text import normalize_space
 
 _NOISE = "header, footer, nav, aside, form, script, style, noscript, .menu, .sidebar, #sidebar, .footer, .header"
@@ -28,22 +28,9 @@ class PageKind:
 
 def _jsonld_types(sel) -> set[str]:
     out = set()
-    for raw in sel.css('script[type="application/ld+json"]::text').getall():
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, dict):
-                t = n.get("@type")
-                for x in (t if isinstance(t, list) else [t]):
-                    if isinstance(x, str):
-                        out.add(x.lower())
-                stack.extend(v for k, v in n.items() if k in ("@graph", "mainEntity", "mainEntityOfPage"))
-            elif isinstance(n, list):
-                stack.extend(n)
+    for node in jsonld_nodes(sel):
+        t = node.get("@type")
+        out.update(x.lower() for x in (t if isinstance(t, list) else [t]) if isinstance(x, str))
     return out
 
 
