@@ -29,6 +29,8 @@ _AUTHOR_LABEL = re.compile(
 )
 _NAME_WORD = r"[A-ZĐÀ-ỸÂĂÊÔƠƯÁÉÍÓÚÝ][a-zđà-ỹ]+"
 _NAME = re.compile(r"^[-–—\s]*((?:%s)(?:\s+%s){1,4})\s*(\((?:[^()]{2,120})\))?\s*\.?$" % (_NAME_WORD, _NAME_WORD))
+_ORG_WORDS = r"(?:Phòng|Ban|Hội|Trung tâm|Văn phòng|UBND|Ủy ban|Uỷ ban|Trường|Đài|Báo|Tổ|Sở|Cục|Chi cục|Đoàn|Công an|Bệnh viện|Trạm|MTTQ|Huyện|Xã|Thị trấn|Phường)"
+_NAME_UNIT = re.compile(r"^[-–—\s]*((?:%s)(?:\s+%s){1,4})\s*[-–—]\s*(%s\b.{2,100})$" % (_NAME_WORD, _NAME_WORD, _ORG_WORDS))
 _NAME_TOKEN_SPLIT = re.compile(r"\s*(?:,|;|\s-\s|\s–\s|\bvà\b)\s*")
 _AUTHOR_TEXT_XPATH = __import__("lxml.etree", fromlist=["XPath"]).XPath(
     "//body//text()[contains(., 'Tác giả') or contains(., ', ảnh') or contains(., 'và ảnh')]", smart_strings=False)
@@ -57,6 +59,7 @@ class Layout:
     remove: tuple[str, ...] = ()
     boilerplate: tuple = ()
     title_suffix: str | None = None  # regex stripped from <title>, e.g. r"\s*[-|]\s*Báo Bắc Kạn.*$"
+    body_pick: str = "first"  # first | largest: which of several body matches (CMS modules) is the article
     valid_until: str | None = None  # ISO date: the layout was replaced after this (capture date)
     valid_from: str | None = None
 
@@ -278,6 +281,9 @@ def split_author(raw: str) -> list[dict]:
     m = _AUTHOR_LABEL.match(raw)
     if m:
         raw = m.group(1).strip(" .")
+    mu = _NAME_UNIT.match(raw)
+    if mu:
+        return [{"name": mu.group(1).strip(), "nameRaw": raw}]
     out = []
     for part in _NAME_TOKEN_SPLIT.split(raw):
         part = part.strip(" .")
@@ -294,7 +300,7 @@ def _author_from_block(block: str) -> list[dict] | None:
         return None
     if _AUTHOR_LABEL.match(block):
         return split_author(block)
-    if _NAME.match(block):
+    if _NAME.match(block) or _NAME_UNIT.match(block):
         return split_author(block)
     return None
 
@@ -306,7 +312,7 @@ def _strip_title(title: str, layout: Layout) -> str:
 
 
 _DATE_LINE_WORDS = re.compile(
-    r"(?:đăng\s+ngày|ngày\s+đăng|ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|ngày\s+xuất\s+bản|thời\s+gian|"
+    r"(?:đăng\s+ngày|đăng|ngày\s+đăng|ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|ngày\s+xuất\s+bản|thời\s+gian|"
     r"đăng\s+lúc|ngày|lúc|giờ|thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s+nhật|sáng|trưa|chiều|tối|"
     r"gmt\s*[+-]?\d*|tháng|năm|posted|published|updated)",
     re.I,
@@ -342,8 +348,53 @@ def trafilatura_body(html: str, url: str | None):
         return None
 
 
+# where the generic path (no layout) looks for a lead and a date: class names portals use
+_GENERIC_LEAD = ("[class*=sapo]", "[class*=summary]", "[class*=tom-tat]", "[class*=tomtat]", "[itemprop=description]",
+                 "[class*=lead]", "[class*=intro]", "[class*=trich-yeu]")
+_GENERIC_DATE = ("time[datetime]", "[class*=date]", "[class*=time]", "[class*=ngay]", "[class*=published]", "[class*=meta]",
+                 "[id*=date]", "[id*=Date]")
+
+
+def _generic_lead(root, body_el) -> list[str]:
+    if body_el is None:
+        return []
+    order = {el: i for i, el in enumerate(root.iter())}
+    body_pos = order.get(body_el, 10**9)
+    for q in _GENERIC_LEAD:
+        for el in css_all(root, q):
+            if isinstance(el, str) or el.tag in ("meta", "html", "body") or el is body_el:
+                continue
+            if body_el in el.iterancestors() or el in body_el.iterancestors() or order.get(el, 0) > body_pos:
+                continue
+            if any(a.tag in ("a", "li", "nav", "aside", "footer") for a in el.iterancestors()):
+                continue
+            blocks = clean_blocks(block_texts(el))
+            text = " ".join(blocks)
+            if 40 <= len(text) <= 900:
+                return blocks
+    return []
+
+
+def _generic_date(root, body_el) -> D.ParsedDate | None:
+    for q in _GENERIC_DATE:
+        for el in css_all(root, q):
+            if isinstance(el, str) or el.tag in ("html", "body", "meta", "script", "style"):
+                continue
+            if body_el is not None and (el is body_el or body_el in el.iterancestors()):
+                continue
+            if any(a.tag in ("a", "li", "aside", "footer", "nav") for a in el.iterancestors()) or el.tag == "a":
+                continue
+            text = el.get("datetime") or normalize_space(el.text_content())
+            if not text or len(text) > 80:
+                continue
+            pd = D.parse_date(text, source="page")
+            if pd and pd.value:
+                return pd
+    return None
+
+
 def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date: str | None = None,
-                    capture_date: str | None = None) -> Extraction:
+                    capture_date: str | None = None, body_hint=None) -> Extraction:
     sel = html if isinstance(html, Selector) else Selector(text=html, type="html", base_url=url)
     counters: Counter = Counter()
     notes: list[str] = []
@@ -373,7 +424,16 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
     # ---- body element
     path = "layout"
     body_sel = _first(sel, layout.body) if layout.body else None
+    if layout.body_pick == "largest" and body_sel is not None:
+        for q in layout.body:
+            found = [el for el in css_all(sel.root, q) if not isinstance(el, str)]
+            if found:
+                body_sel = _Hit(max(found, key=lambda el: len(el.text_content())))
+                break
     body = None
+    if body_sel is None and body_hint is not None and not layout.body:
+        body_sel = _Hit(body_hint)
+        path = "generic"
     if body_sel is not None and not isinstance(body_sel.root, str):
         body = copy.deepcopy(body_sel.root)
     if body is not None:
@@ -383,12 +443,23 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
                     _drop(el)
         if not normalize_space(body.text_content()):
             body = None
+    if body is None and body_hint is not None:
+        # the densest prose cluster of the page (crawler.extract.generic.page_kind)
+        body = copy.deepcopy(body_hint)
+        if layout.body:
+            counters["extract/fallback"] += 1
+            notes.append("layout selectors found no body; densest prose block used")
+            path = "fallback"
+        else:
+            path = "generic"
     if body is None:
         if layout.body:
             notes.append("site selectors found no body; trafilatura fallback")
         counters["extract/fallback"] += 1
         path = "fallback"
         body = trafilatura_body(html if isinstance(html, str) else sel.get(), url)
+    if body is not None:
+        _drop_related_boxes(body, counters)
 
     # ---- author from selector (removed from body if it lives there)
     authors: list[dict] = []
@@ -420,18 +491,23 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         ls = _first(sel, layout.lead)
         if ls is not None and not isinstance(ls.root, str):
             lead_blocks = apply_rules(clean_blocks(block_texts(ls.root), counters), rules, counters, allow_tail=False)
+    elif path == "generic" and body_sel is not None:
+        lead_blocks = apply_rules(_generic_lead(sel.root, body_sel.root), rules, counters, allow_tail=False)
 
     blocks = apply_rules(blocks, rules, counters)
     # title repeated at the top of the body, date lines, leaked "null <title>"
     norm_title = title.casefold()
     cleaned = []
+    date_line_pd = None
     for i, b in enumerate(blocks):
         bf = b.casefold()
-        if i < 4 and (bf == norm_title or bf == "null " + norm_title):
+        if i < 4 and (bf == norm_title or bf == "null " + norm_title
+                      or (len(bf) >= 20 and (norm_title.startswith(bf) or bf.startswith(norm_title)))):
             counters["boilerplate/title_repeat"] += 1
             continue
         if (i < 3 or i >= len(blocks) - 2) and _is_date_line(b):
             counters["boilerplate/date_line"] += 1
+            date_line_pd = date_line_pd or D.parse_date(b, source="page")
             continue
         cleaned.append(b)
     blocks = cleaned
@@ -486,6 +562,13 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
     elif pd.value and meta_pd and meta_pd.value and meta_pd.has_time and not pd.has_time \
             and meta_pd.value.date() == pd.value.date():
         pd = meta_pd  # same day, more precise
+    if (pd is None or pd.value is None) and date_line_pd is not None and date_line_pd.value is not None:
+        pd = date_line_pd
+    if (pd is None or pd.value is None) and not layout.date:
+        gpd = _generic_date(sel.root, body_sel.root if body_sel is not None and not isinstance(body_sel.root, str) else None)
+        if gpd is not None:
+            pd = gpd
+            counters["date/generic_scan"] += 1
     if pd is None or pd.value is None:
         lpd = D.lead_date(blocks[0] if blocks else None)
         if lpd is not None and (pd is None or not pd.raw):
@@ -542,6 +625,26 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         "section": section,
     }
     return Extraction(fields=fields, counters=counters, notes=notes, layout=layout.name, path=path)
+
+
+_RELATED_HEAD = re.compile(
+    r"^(?:tin\s+liên\s+quan|bài\s+(?:viết\s+)?liên\s+quan|tin\s+khác|các\s+tin\s+khác|tin\s+cùng\s+chuyên\s+mục|"
+    r"xem\s+thêm|đọc\s+thêm|có\s+thể\s+bạn\s+quan\s+tâm|tin\s+mới(?:\s+nhất)?|bài\s+viết\s+khác|related)\b", re.I)
+
+
+def _drop_related_boxes(body, counters):
+    """A "Tin liên quan" box placed inside the article: a container that opens with a related-news
+    heading and is mostly links. It is removed as a whole, and the article text after it stays."""
+    for el in list(body.iter("div", "section", "aside", "table", "ul", "nav")):
+        if el is body or el.getparent() is None:
+            continue
+        text = normalize_space(el.text_content())
+        if not text or len(text) > 3000 or not _RELATED_HEAD.match(text):
+            continue
+        link_text = sum(len(normalize_space(a.text_content())) for a in el.iter("a"))
+        if link_text >= 0.5 * len(text):
+            _drop(el)
+            counters["boilerplate/related_news_box"] += 1
 
 
 def _drop(el):

@@ -43,8 +43,10 @@ SHARED_RULES: tuple[Rule, ...] = (
         r"(?:(?:chia\s+sẻ|share|thích|like|tweet|facebook|twitter|zalo|linkedin|google\+?)"
         r"(?:\s*(?:bài\s+viết|qua|lên|:|\d+))*" + _SEP + r")+",
     ),
+    # breadcrumbs: "Trang chủ > Tin tức - Sự kiện", "Bạn đang ở: Tin tức » …" (you are here)
+    _r("breadcrumb", r"(?:bạn\s+đang\s+ở\s*:.{0,200}|(?:trang\s+chủ|home)\s*[>»›/|].{0,200})"),
     # Về đầu / Lên đầu trang = back to top; Quay lại / Trở về = back
-    _r("top_back_link", r"(?:về\s+đầu(?:\s+trang)?|lên\s+đầu\s+trang|đầu\s+trang|quay\s+lại(?:\s+trang\s+trước)?|trở\s+về|trở\s+lại|back)"),
+    _r("top_back_link", r"[«‹<]?\s*(?:về\s+đầu(?:\s+trang)?|lên\s+đầu\s+trang|đầu\s+trang|(?:quay\s+lại|về|trở\s+về)(?:\s+trang\s+trước)?|trở\s+lại|in\s+trang\s+này|back)\s*[»›>]?"),
     # accessibility toolbar: A- A A+ | Tăng tương phản Giảm tương phản (raise/lower contrast)
     _r(
         "accessibility_toolbar",
@@ -76,7 +78,8 @@ SHARED_RULES: tuple[Rule, ...] = (
     # tags line: "Từ khóa: …", "Tags: …"
     _r("tags_line", r"(?:từ\s+khóa|từ\s+khoá|tags?)\s*:.{0,200}"),
     # font size / print / share bars written as one line: "Cỡ chữ: A A A | In | Email"
-    _r("tool_bar_line", r"(?:(?:cỡ\s+chữ|in|email|chia\s+sẻ|bản\s+in|lưu|gửi)\s*[:|]?\s*(?:a\s*){0,3}[|/]?\s*){2,}"),
+    _r("tool_bar_line", r"(?:[«»‹›<>]?\s*(?:cỡ\s+chữ|in(?:\s+trang(?:\s+này)?|\s+bài(?:\s+viết)?)?|email|chia\s+sẻ|bản\s+in|lưu(?:\s+bài)?|gửi(?:\s+bài)?|"
+                        r"(?:về|quay\s+lại|trở\s+về)(?:\s+trang\s+trước)?|đầu\s+trang|tiếp)\s*[«»‹›]?\s*[:|]?\s*(?:a\s*){0,3}[|/]?\s*){2,}"),
     # trailing related-news and archive blocks: Tin liên quan (related), Tin khác (other news),
     # Các tin đã đăng ngày: (news posted on: date picker), Xem thêm (see more), Tin cùng chuyên mục
     _r(

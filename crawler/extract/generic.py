@@ -24,6 +24,7 @@ class PageKind:
     reason: str
     prose_chars: int = 0
     links_in_main: int = 0
+    main: object = None  # the element holding the densest prose: the generic path's body
 
 
 def _jsonld_types(sel) -> set[str]:
@@ -34,41 +35,71 @@ def _jsonld_types(sel) -> set[str]:
     return out
 
 
+_BLOCKS = frozenset("p div td li article section blockquote dd main center font".split())
+_SKIP_KIND = frozenset("script style noscript header footer nav aside select option button marquee".split())
+
+
+def _prose_clusters(body):
+    """Text grouped by its nearest block element, then blocks grouped by their parent.
+
+    Returns {parent element: (prose chars, links, heading links)} over blocks of >= 40 chars whose
+    text is mostly not link text: one dense cluster is an article body; listings and home pages
+    spread short summaries over many item containers, or are mostly links."""
+    block_text: dict = {}
+    block_links: dict = {}
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower()
+        if tag in _SKIP_KIND or any(isinstance(a.tag, str) and a.tag.lower() in _SKIP_KIND for a in el.iterancestors()):
+            continue
+        in_link = tag == "a" or any(a.tag == "a" for a in el.iterancestors())
+        for text, owner in ((el.text, el), (el.tail, el.getparent())):
+            if not text or owner is None or not text.strip():
+                continue
+            blk = owner
+            while blk is not None and not (isinstance(blk.tag, str) and blk.tag.lower() in _BLOCKS):
+                blk = blk.getparent()
+            if blk is None:
+                continue
+            n = len(text.strip())
+            block_text[blk] = block_text.get(blk, 0) + n
+            link = in_link if owner is el else any(a.tag == "a" for a in owner.iterancestors()) or owner.tag == "a"
+            if link:
+                block_links[blk] = block_links.get(blk, 0) + n
+    clusters: dict = {}
+    for blk, n in block_text.items():
+        if n < 40 or block_links.get(blk, 0) > 0.5 * n:
+            continue
+        parent = blk.getparent() if blk.getparent() is not None else blk
+        c = clusters.setdefault(parent, [0, 0, 0])
+        c[0] += n - block_links.get(blk, 0)
+    for parent, c in clusters.items():
+        c[1] = len(parent.findall(".//a[@href]"))
+        c[2] = len(parent.xpath(".//h2/a|.//h3/a|.//h4/a|.//h5/a"))
+    return clusters
+
+
 def page_kind(sel: Selector) -> PageKind:
     """Article or not: a page with one dense cluster of prose is an article; a page of many links
     with short summaries (listing, category, tag, search, home page) is not."""
-    body = sel.css("body")
-    if not body:
+    body = sel.root.find("body") if hasattr(sel.root, "find") else None
+    if body is None:
         return PageKind(False, "no_body")
-    # prose clusters: paragraphs (not inside links) grouped by their parent element
-    clusters: Counter = Counter()
-    links_by_parent: dict = {}
-    for p in body.xpath(".//p[not(ancestor::a)] | .//div[not(*) and string-length(normalize-space(.))>80]"):
-        if p.xpath(f"ancestor::*[self::header or self::footer or self::nav or self::aside]"):
-            continue
-        text = normalize_space(p.xpath("string()").get() or "")
-        link_text = normalize_space(" ".join(p.xpath(".//a//text()").getall()))
-        if len(text) < 40 or len(link_text) > 0.5 * len(text):
-            continue
-        parent = p.xpath("..")[0]
-        key = id(parent.root)
-        clusters[key] += len(text)
-        if key not in links_by_parent:
-            links_by_parent[key] = (parent, len(parent.xpath(".//a[@href]")), len(parent.xpath(".//h2/a|.//h3/a|.//h4/a")))
+    clusters = _prose_clusters(body)
     types = _jsonld_types(sel)
     og_type = (sel.css('meta[property="og:type"]::attr(content)').get() or "").lower()
     if not clusters:
         return PageKind(False, "no_prose")
-    key, chars = clusters.most_common(1)[0]
-    _, n_links, n_heading_links = links_by_parent[key]
+    parent, (chars, n_links, n_heading_links) = max(clusters.items(), key=lambda kv: kv[1][0])
     declared_article = og_type == "article" or bool(types & _ARTICLE_TYPES)
-    declared_listing = og_type in ("website",) or bool(types & {"collectionpage", "itemlist", "webpage", "website"}) and not declared_article
-    if n_heading_links >= 4:
+    declared_listing = og_type == "website" or (bool(types & {"collectionpage", "itemlist"}) and not declared_article)
+    if n_heading_links >= 4 and chars < 250 * n_heading_links:
         return PageKind(False, "listing_items", chars, n_links)
     if chars >= 400 and (declared_article or n_links < 15):
-        return PageKind(True, "prose", chars, n_links)
+        return PageKind(True, "prose", chars, n_links, parent)
     if chars >= 250 and declared_article:
-        return PageKind(True, "declared_article", chars, n_links)
+        return PageKind(True, "declared_article", chars, n_links, parent)
     return PageKind(False, "listing" if declared_listing else "little_prose", chars, n_links)
 
 
@@ -89,7 +120,9 @@ def extract_any(html: str, url: str, *, platform: str | None = None, layouts=Non
     if kind is not None and not kind.is_article:
         return None, platform, kind
     lays = tuple(layouts) if layouts else layouts_for(platform)
-    ex = extract_article(sel, url, lays)
+    if kind is None and not lays:
+        kind = page_kind(sel)
+    ex = extract_article(sel, url, lays, body_hint=kind.main if kind is not None else None)
     if not lays:
         ex.path = "generic"
         ex.counters.pop("extract/fallback", None)

@@ -7,8 +7,8 @@ import re
 SIGNATURES = (
     ("liferay", (r"Liferay\.(?:ThemeDisplay|Portlet|authToken)", r"portlet-boundary_", r"/o/frontend-js"), r"/-/asset_publisher/"),
     ("newspaper_cms", (r"class=\"[^\"]*\bcms-body\b", r"class=\"[^\"]*\bcms-title\b", r"photo-cms-"), r"-post\d+\.html$"),
-    ("aspnet", (r"__VIEWSTATE", r"ms-rtestate-field", r"WebResource\.axd", r"_spPageContextInfo"), r"\.aspx(?:\?|$)"),
     ("dotnetnuke", (r"DnnModule", r"/DesktopModules/", r"dnn_ctr\d+"), r"/tabid/\d+"),
+    ("aspnet", (r"__VIEWSTATE", r"ms-rtestate-field", r"WebResource\.axd", r"_spPageContextInfo"), r"\.aspx(?:\?|$)"),
     ("wordpress", (r"/wp-content/", r"/wp-includes/", r"<meta name=\"generator\" content=\"WordPress"), r"/\d{4}/\d{2}/\d{2}/|\?p=\d+"),
     ("joomla", (r"<meta name=\"generator\" content=\"Joomla", r"com_content", r"/media/jui/"), r"option=com_content|/index\.php/"),
     ("drupal", (r"Drupal\.settings", r"data-drupal-", r"node--type-", r"/sites/default/files/"), r"/node/\d+"),

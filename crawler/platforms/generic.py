@@ -9,7 +9,7 @@ WORDPRESS = Layout(
     name="wordpress",
     title=("h1.entry-title", "h1.post-title", "article h1", "h1.wp-block-post-title"),
     date=("time.entry-date.published::attr(datetime)", "time.entry-date::attr(datetime)", ".posted-on time::attr(datetime)", ".entry-date"),
-    body=(".entry-content", ".post-content", ".wp-block-post-content", "article .content"),
+    body=(".entry-content", ".td-post-content", ".post-content", ".wp-block-post-content", ".tdb_single_content .tdb-block-inner", "article .content"),
     author=(".entry-meta .author .fn", ".byline .author a", ".entry-author-name", ".author-name"),
     section=(".cat-links a", ".entry-categories a"),
     remove=(".sharedaddy", ".jp-relatedposts", ".wp-block-buttons", ".addtoany_share_save_container",
@@ -29,10 +29,11 @@ JOOMLA = Layout(
 DOTNETNUKE = Layout(
     name="dotnetnuke",
     title=(".edn_articleTitle", "h1.edn_articleTitle", ".ArticleTitle", "h1.title", ".news-detail h1", "span[id$='lblTitle']"),
-    date=(".edn_metaDetails time::attr(datetime)", ".edn_articleDate", ".ArticleDate", "span[id$='lblDate']", ".news-date"),
+    date=(".edn_metaDetails time::attr(datetime)", ".edn_articleDate", ".ArticleDate", ".news-date"),
     lead=(".edn_articleSummary", "span[id$='lblSummary']", ".news-sapo"),
     body=(".edn_articleContent", ".ArticleContent", "span[id$='lblContent']", ".news-content", ".DNNModuleContent .Normal"),
     author=(".edn_articleAuthor", "span[id$='lblAuthor']", ".news-author"),
+    body_pick="largest",  # a DNN page is a stack of HTML modules: the article is the biggest
     remove=(".edn_socialPrintWrapper", ".edn_articleTags", ".edn_relatedArticles", ".edn_articleNavigation"),
 )
 DRUPAL = Layout(
