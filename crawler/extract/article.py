@@ -349,7 +349,7 @@ def trafilatura_body(html: str, url: str | None):
 
 
 # where the generic path (no layout) looks for a lead and a date: class names portals use
-_GENERIC_LEAD = ("[class*=sapo]", "[class*=summary]", "[class*=tom-tat]", "[class*=tomtat]", "[itemprop=description]",
+_GENERIC_LEAD = ("[class*=sapo]", "[class*=summary]", "[class*=excerpt]", "[class*=tom-tat]", "[class*=tomtat]", "[itemprop=description]",
                  "[class*=lead]", "[class*=intro]", "[class*=trich-yeu]")
 _GENERIC_DATE = ("time[datetime]", "[class*=date]", "[class*=time]", "[class*=ngay]", "[class*=published]", "[class*=meta]",
                  "[id*=date]", "[id*=Date]")
@@ -501,8 +501,9 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
     date_line_pd = None
     for i, b in enumerate(blocks):
         bf = b.casefold()
-        if i < 4 and (bf == norm_title or bf == "null " + norm_title
-                      or (len(bf) >= 20 and (norm_title.startswith(bf) or bf.startswith(norm_title)))):
+        if i < 4 and norm_title and (bf == norm_title or bf == "null " + norm_title
+                                     or (len(bf) >= 20 and len(norm_title) >= 20
+                                         and (norm_title.startswith(bf) or bf == norm_title[:len(bf)]))):
             counters["boilerplate/title_repeat"] += 1
             continue
         if (i < 3 or i >= len(blocks) - 2) and _is_date_line(b):

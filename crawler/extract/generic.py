@@ -80,6 +80,15 @@ def _prose_clusters(body):
     return clusters
 
 
+_READMORE = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    "//a[contains(concat(' ', normalize-space(@class), ' '), ' readmore ') or contains(@class, 'read-more')"
+    " or starts-with(normalize-space(.), 'Đọc thêm') or starts-with(normalize-space(.), 'Xem tiếp')"
+    " or starts-with(normalize-space(.), 'Read more') or ../@class='readmore']")
+_HEADING_LINKS = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    "//*[self::h2 or self::h3 or self::h4][.//a[@href]][not(ancestor::aside or ancestor::nav or ancestor::header"
+    " or ancestor::footer)]")
+
+
 def page_kind(sel: Selector) -> PageKind:
     """Article or not: a page with one dense cluster of prose is an article; a page of many links
     with short summaries (listing, category, tag, search, home page) is not."""
@@ -95,6 +104,12 @@ def page_kind(sel: Selector) -> PageKind:
     declared_article = og_type == "article" or bool(types & _ARTICLE_TYPES)
     declared_listing = og_type == "website" or (bool(types & {"collectionpage", "itemlist"}) and not declared_article)
     if n_heading_links >= 4 and chars < 250 * n_heading_links:
+        return PageKind(False, "listing_items", chars, n_links)
+    # many "read more" links, or many headline links in the page's content: a blog/category layout
+    # whose first item shows a long intro (Joomla "leading" items, WordPress excerpts)
+    readmore = len(_READMORE(body))
+    heading_links = len(_HEADING_LINKS(body))
+    if readmore >= 3 or (not declared_article and heading_links >= 5 and chars < 1200):
         return PageKind(False, "listing_items", chars, n_links)
     if chars >= 400 and (declared_article or n_links < 15):
         return PageKind(True, "prose", chars, n_links, parent)
