@@ -14,10 +14,11 @@ from urllib.parse import urljoin
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http.request import NO_CALLBACK
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 from w3lib.url import safe_url_string
 
-from .urls import canonical_url, host_of
+from .urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,11 @@ def _retry_after_seconds(value: str) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+def _is_robots_fetch(request) -> bool:
+    """The robots.txt request RobotsTxtMiddleware makes itself (not a spider's own request)."""
+    return request.callback is NO_CALLBACK and request.url.endswith("/robots.txt")
 
 
 def _redirect_target(request, response) -> str | None:
@@ -127,9 +133,10 @@ class RedirectGuardMiddleware:
     """Redirect loops and endless redirect chains end with a trace, not silently.
 
     Above RedirectMiddleware (600): a redirect back to a URL of the same chain would be dropped
-    by the duplicate filter without a word; a chain longer than REDIRECT_MAX_TIMES ends with a
-    DEBUG line only. Here both are refused with a WARNING naming the first URL of the chain and
-    the stats `skipped/redirect_loop` / `skipped/too_many_redirects`; the request's errback runs.
+    by the duplicate filter without a word (DEBUG at most, no errback); a chain longer than
+    REDIRECT_MAX_TIMES reaches the errback only as a bare IgnoreRequest("max redirections
+    reached"). Here both are refused with a WARNING naming the URLs of the chain and the stats
+    `skipped/redirect_loop` / `skipped/too_many_redirects`; the request's errback runs.
     """
 
     def __init__(self, crawler):
@@ -208,15 +215,42 @@ class ContentCheckMiddleware:
     - Unclosed HTML (`html/unclosed_tags`), no </body> or </html> (`html/unterminated`: maybe cut
       off): parsed with lxml's recovery, counted.
     - Downloads cancelled over DOWNLOAD_MAXSIZE: `skipped/too_large`.
+    - An expired or self-signed TLS certificate accepted because certificates are not verified
+      (DOWNLOAD_VERIFY_CERTIFICATES=False): `tls/certificate_expired`, `tls/certificate_self_signed`,
+      once per host.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.verify = crawler.settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES")
+        self._cert_checked: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def _check_certificate(self, response):
+        """Once per host: an expired or self-signed certificate that was accepted (certificates
+        are not verified by default) is a WARNING with the first URL and `tls/certificate_*`."""
+        netloc = response.url.split("/", 3)[2]
+        if self.verify or response.certificate is None or netloc in self._cert_checked:
+            return
+        self._cert_checked.add(netloc)
+        try:
+            x509 = response.certificate.original
+            problems = []
+            if x509.has_expired():
+                problems.append(("expired", "expired " + x509.get_notAfter().decode("ascii")))
+            if x509.get_issuer() == x509.get_subject():
+                problems.append(("self_signed", "self-signed"))
+        except Exception as e:  # a certificate we cannot read is not a reason to lose the page
+            logger.debug("Could not read the TLS certificate of %s: %r", netloc, e)
+            return
+        for key, text in problems:
+            self._note(f"tls/certificate_{key}", "TLS certificate of %s %s; crawled anyway "
+                       "(DOWNLOAD_VERIFY_CERTIFICATES=False): %s", netloc, text, response.url,
+                       level=logging.WARNING)
 
     def _note(self, key: str, msg: str, *args, level=logging.INFO):
         self.crawler.stats.inc_value(key)
@@ -232,8 +266,11 @@ class ContentCheckMiddleware:
         return None
 
     def process_response(self, request, response):
-        if not 200 <= response.status < 300 or request.meta.get("dont_obey_robotstxt") \
-                or not response.body:
+        if _is_robots_fetch(request):
+            return response
+        if response.url.startswith("https:"):
+            self._check_certificate(response)
+        if not 200 <= response.status < 300 or not response.body:
             return response
         url = response.url
         ctype_raw = response.headers.get(b"Content-Type")
@@ -328,9 +365,7 @@ class RobotsTxtErrorMiddleware:
         return cls(crawler)
 
     def process_exception(self, request, exception):
-        if not request.meta.get("dont_obey_robotstxt") or not request.url.endswith("/robots.txt"):
-            return None
-        if isinstance(exception, IgnoreRequest):
+        if not _is_robots_fetch(request) or isinstance(exception, IgnoreRequest):
             return None
         name = type(exception).__name__
         self.crawler.stats.inc_value(f"robotstxt/unavailable/{name}")

@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 from collections import Counter
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
@@ -35,6 +37,7 @@ def _jsonld_types(sel) -> set[str]:
     return out
 
 
+_HOME_PATH = re.compile(r"^/?(?:(?:index|default|home|trang-chu)(?:\.\w+)?)?/?$", re.I)
 _BLOCKS = frozenset("p div td li article section blockquote dd main center font".split())
 _SKIP_KIND = frozenset("script style noscript header footer nav aside select option button marquee".split())
 
@@ -85,7 +88,7 @@ _READMORE = __import__("lxml.etree", fromlist=["XPath"]).XPath(
     " or starts-with(normalize-space(.), 'Đọc thêm') or starts-with(normalize-space(.), 'Xem tiếp')"
     " or starts-with(normalize-space(.), 'Read more') or ../@class='readmore']")
 _HEADING_LINKS = __import__("lxml.etree", fromlist=["XPath"]).XPath(
-    "//*[self::h2 or self::h3 or self::h4][.//a[@href]][not(ancestor::aside or ancestor::nav or ancestor::header"
+    "//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6][.//a[@href]][not(ancestor::aside or ancestor::nav or ancestor::header"
     " or ancestor::footer)]")
 
 
@@ -109,7 +112,7 @@ def page_kind(sel: Selector) -> PageKind:
     # whose first item shows a long intro (Joomla "leading" items, WordPress excerpts)
     readmore = len(_READMORE(body))
     heading_links = len(_HEADING_LINKS(body))
-    if readmore >= 3 or (not declared_article and heading_links >= 5 and chars < 1200):
+    if readmore >= 3 or (not declared_article and (heading_links >= 5 and chars < 1200 or heading_links >= 3 and chars < 600)):
         return PageKind(False, "listing_items", chars, n_links)
     if chars >= 400 and (declared_article or n_links < 15):
         return PageKind(True, "prose", chars, n_links, parent)
@@ -132,6 +135,8 @@ def extract_any(html: str, url: str, *, platform: str | None = None, layouts=Non
     sel = Selector(text=html, type="html", base_url=url)
     platform = platform or detect_platform(html, url)
     kind = page_kind(sel) if check_article else None
+    if check_article and _HOME_PATH.match(urlsplit(url).path or "/") and not urlsplit(url).query:
+        kind = PageKind(False, "home_page", kind.prose_chars, kind.links_in_main)
     if kind is not None and not kind.is_article:
         return None, platform, kind
     lays = tuple(layouts) if layouts else layouts_for(platform)
