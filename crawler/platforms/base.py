@@ -141,8 +141,13 @@ class PortalSpider(scrapy.Spider):
                                  errback=self.errback)
 
     def article_links(self, response) -> list[tuple[str, str | None]]:
+        """Links of the main list: the first `listing_items` selector that finds any wins, so a
+        precise selector (the main column's list) shadows broader fallbacks (sidebars use the same
+        item markup on many CMSs)."""
         out, seen = [], set()
         for q in self.listing_items:
+            if out:
+                break
             for a in response.css(q):
                 href = a.attrib.get("href") if hasattr(a, "attrib") else None
                 if not href:

@@ -22,8 +22,9 @@ LAYOUTS = (ARTICLE,)
 
 class BaseSpider(PortalSpider):
     platform = PLATFORM
-    listing_items = (".story__title a", ".story h2 a", ".story h3 a", "a.cms-link")
-    next_page = (".pagination a.next", ".pagination a[rel='next']", "a.page-next")
+    listing_items = (".main-col .story__heading a", ".main-col .story__title a", ".main-col a.cms-link",
+                     ".story__title a", ".story__heading a", ".story h2 a", ".story h3 a")
+    next_page = (".pagination a.next", ".pagination a[rel='next']", "link[rel='next']", "a.page-next")
     pager_links = (".pagination a",)
     listing_date = "time"
     article_url_pattern = r"-post\d+\.html$"
