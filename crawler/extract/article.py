@@ -479,7 +479,7 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
     if body is not None:
         images, caption_els = _collect_images(body, base, layout, counters)
         attachments = _attachments([body], base)
-        blocks = clean_blocks(block_texts(body, skip=caption_els), counters)
+        blocks = clean_blocks(block_texts(body, skip=caption_els, counters=counters), counters)
     if layout.attachments:
         for a in _attachments([el for q in layout.attachments for el in css_all(sel.root, q)], base):
             if a["url"] not in {x["url"] for x in attachments}:

@@ -55,13 +55,14 @@ def fix_unicode(text: str) -> tuple[str, bool]:
     if _MOJIBAKE_HINT.search(text):
         import ftfy  # imported lazily: only pages with a mojibake signature pay for it
 
-        fixed = ftfy.fix_text(text, normalization="NFC")
+        # fix_encoding only: fix_text would also straighten curly quotes and change widths
+        fixed = ftfy.fix_encoding(text)
         repaired = fixed != text
         text = fixed
     return unicodedata.normalize("NFC", text), repaired
 
 
-def block_texts(root, skip=None) -> list[str]:
+def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
     """Text of an element as a list of blocks: block elements, <br> and table cells break.
 
     `skip` is an optional set of elements whose subtrees are left out (already consumed, e.g.
@@ -72,7 +73,13 @@ def block_texts(root, skip=None) -> list[str]:
 
     def flush():
         if buf:
-            text = normalize_space("".join(buf))
+            raw = "".join(buf)
+            if _MOJIBAKE_HINT.search(raw):
+                # before normalize_space: NBSP and soft hyphens are bytes of the damaged text
+                raw, repaired = fix_unicode(raw)
+                if repaired and counters is not None:
+                    counters["text/mojibake_repaired"] += 1
+            text = normalize_space(raw)
             if text:
                 blocks.append(text)
             buf.clear()

@@ -95,10 +95,14 @@ class PortalSpider(scrapy.Spider):
                                  errback=self.errback)
 
     def _is_html(self, response) -> bool:
+        """HTML by its Content-Type when one is given; by the response class (Scrapy sniffs the
+        body) only when none is (ContentCheckMiddleware already re-typed mislabelled bodies)."""
         if not isinstance(response, TextResponse):
             return False
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-        return isinstance(response, HtmlResponse) or any(t in ctype for t in HTML_TYPES) or not ctype
+        if any(t in ctype for t in HTML_TYPES):
+            return True
+        return isinstance(response, HtmlResponse)
 
     def parse_listing(self, response, page: int = 1):
         stats = self.crawler.stats
@@ -259,6 +263,17 @@ class PortalSpider(scrapy.Spider):
             status = failure.value.response.status
             stats.inc_value(f"skipped/http_{status}")
             logger.warning("HTTP %s: %s", status, req.url)
+            return
+        from scrapy.exceptions import IgnoreRequest
+
+        if failure.check(IgnoreRequest):
+            # robots.txt, off-site, redirect loops, size limits: the middleware that refused the
+            # request has already counted and logged it under its own reason
+            msg = failure.getErrorMessage()
+            if "robots.txt" in msg:  # counted by Scrapy as robotstxt/forbidden, logged only at DEBUG
+                logger.warning("Not fetched, forbidden by robots.txt: %s", req.url)
+            else:
+                logger.debug("Request not made (%s): %s", msg, req.url)
             return
         stats.inc_value(f"errors/{reason}")
         logger.warning("Request failed (%s: %s): %s", reason, failure.getErrorMessage(), req.url)
