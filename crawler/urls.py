@@ -20,7 +20,10 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url)
     path = re.sub(r";jsessionid=[^/?#]*", "", parts.path, flags=re.I)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _DROP_PARAMS.match(k)]
-    url = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
+    netloc = parts.netloc.lower()
+    if (parts.scheme == "https" and netloc.endswith(":443")) or (parts.scheme == "http" and netloc.endswith(":80")):
+        netloc = netloc.rsplit(":", 1)[0]  # default ports name the same resource
+    url = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
     return canonicalize_url(url, keep_fragments=False)
 
 

@@ -221,6 +221,25 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
             if not any(a in caption_els for a in el.iterancestors()):
                 caption_els.append(el)
                 counters["extract/caption_heuristic"] += 1
+    # picture grids: a row of image cells over a row of caption cells, matched by column
+    column_caption: dict = {}
+    for tr in body.iter("tr"):
+        cells = [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
+        if len(cells) < 2 or not all(c.find(".//img") is not None for c in cells):
+            continue
+        nxt = tr.getnext()
+        while nxt is not None and not isinstance(nxt.tag, str):
+            nxt = nxt.getnext()
+        if nxt is None or nxt.tag != "tr":
+            continue
+        caps = [c for c in nxt if isinstance(c.tag, str) and c.tag in ("td", "th")]
+        if len(caps) != len(cells) or any(c.find(".//img") is not None for c in caps):
+            continue
+        for img_cell, cap_cell in zip(cells, caps):
+            if normalize_space(cap_cell.text_content()):
+                column_caption[cap_cell] = img_cell.find(".//img")
+                if cap_cell not in caption_els:
+                    caption_els.append(cap_cell)
     # drop nested duplicates (keep the outermost)
     cap_set = set(caption_els)
     caption_els = [c for c in caption_els if not any(a in cap_set for a in c.iterancestors())]
@@ -241,6 +260,12 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
         if inner:
             inner[0]["caption"] = text
             continue
+        col_img = column_caption.get(cap)
+        if col_img is not None:
+            col = next((im for im in images if im["_el"] is col_img and im["caption"] is None), None)
+            if col is not None:
+                col["caption"] = text
+                continue
         target = None
         for im in images:
             ipos = order.get(im["_el"], -1)

@@ -13,6 +13,7 @@ ARTICLE = Layout(
     lead=(".article-detail .article-sapo", ".article-detail .sapo", ".post-sapo"),
     body=(".article-detail .article-content", ".article-detail .content", ".post-content", ".detail-content"),
     author=(".article-detail .article-author", ".article-detail .author", ".post-author"),
+    attachments=(".article-detail .article-attachments", ".article-detail .attachments", ".file-dinh-kem"),
     remove=(".font-tools", ".article-tools", ".related-news", ".article-share", ".tin-lien-quan", "script"),
 )
 LAYOUTS = (ARTICLE,)
