@@ -87,8 +87,8 @@ class DedupPipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         s = crawler.settings
-        self.incremental = s.getbool("INCREMENTAL") and not s.getbool("RECRAWL")
-        self.use_state = s.getbool("INCREMENTAL")
+        self.use_state = self.incremental = s.getbool("INCREMENTAL")
+        self.skip_fetch = not s.getbool("RECRAWL")  # RECRAWL: fetch everything, still export only changes
         self.seen: set[str] = set()
         self.state: StateStore | None = None
         crawler.signals.connect(self.open_state, signal=signals.spider_opened)
@@ -103,7 +103,7 @@ class DedupPipeline:
         if self.use_state:
             path = state_path(self.crawler.settings, spider.name)
             self.state = StateStore(path, commit_every=10**12)
-            spider.state = self.state if self.incremental else None
+            spider.state = self.state if self.skip_fetch else None
             logger.info("Incremental state: %s (%d articles remembered)", path, self.state.count())
 
     def process_item(self, item):

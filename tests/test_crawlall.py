@@ -147,3 +147,27 @@ def test_layout_change_exits_4(tmp_path):
     assert "looks broken" in r.stderr
     m = json.loads(sorted(out.glob("runs/*/manifest.json"))[-1].read_text("utf-8"))
     assert m["exitCode"] == 4 and m["spiders"]["baobackan"]["health"].startswith("yielded no articles")
+
+
+def test_recrawl_reexports_a_changed_article_with_its_revision(tmp_path):
+    import shutil
+
+    snap = tmp_path / "snap"
+    shutil.copytree(FIXTURES / "liemhai", snap / "liemhai")
+    out = tmp_path / "out"
+    run = lambda *extra: subprocess.run([sys.executable, "-m", "scrapy", "crawlall", "--spiders", "liemhai",  # noqa: E731
+                                         "-s", f"REPLAY={snap}", "-s", f"OUTPUT_DIR={out}", *extra],
+                                        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run().returncode == 0
+    first = {json.loads(l)["url"]: json.loads(l) for f in finalized(out) for l in f.read_text("utf-8").splitlines()}
+    page = sorted((snap / "liemhai" / "pages").glob("tin-2*.html"))[0]
+    html = page.read_text("utf-8")
+    i = html.index("<p", html.index("noidung"))
+    page.write_text(html[:i] + "<p>Đoạn văn mới được bổ sung sau khi đăng.</p>" + html[i:], "utf-8")
+    r = run("-s", "RECRAWL=1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    newest = sorted(out.glob("liemhai/*.jsonl"))[-1]
+    changed = [json.loads(l) for l in newest.read_text("utf-8").splitlines()]
+    assert len(changed) == 1 and changed[0]["revision"] == 2
+    assert "Đoạn văn mới được bổ sung sau khi đăng." in changed[0]["articleBody"]
+    assert changed[0]["url"] in first

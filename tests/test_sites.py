@@ -104,3 +104,26 @@ def test_jsonl_is_utf8_unescaped(site_crawls, tmp_path):
     r = crawl("baobackan", tmp_path)
     text = (tmp_path / "baobackan.jsonl").read_bytes().decode("utf-8")
     assert "\\u" not in text and "Bắc Kạn" in text
+
+
+def test_max_pages_and_since_limit_the_walk(tmp_path):
+    from conftest import crawl
+
+    full = {r["url"] for r in crawl("baobackan", tmp_path).records}
+    (tmp_path / "b").mkdir()
+    one = crawl("baobackan", tmp_path / "b", "-a", "max_pages=1")
+    assert one.stats.get("pages/listing") == 1 and 0 < len(one.records) < len(full)
+    (tmp_path / "c").mkdir()
+    recent = crawl("baobackan", tmp_path / "c", "-a", "since=2023-03-20")
+    assert recent.records and all(r["datePublished"] >= "2023-03-20" for r in recent.records)
+    assert len(recent.records) < len(full)
+
+
+def test_site_argument_retargets_a_portal_family_spider():
+    from spiders.huyenuy import HuyenUySpider
+
+    s = HuyenUySpider(site="https://huyenuy-khac.example.vn/")
+    assert all(u.startswith("https://huyenuy-khac.example.vn/") for u in s.start_urls)
+    assert s.allowed_domains == ["huyenuy-khac.example.vn"]
+    assert s.allowed("https://huyenuy-khac.example.vn/tin-tuc/a-1.html")
+    assert not s.allowed("https://www.huyenuy.example/tin-tuc/a-1.html")
