@@ -17,6 +17,7 @@ from parsel import Selector
 
 from . import dates as D
 from .boilerplate import SHARED_RULES, apply_rules, compile_site_rules
+from ..urls import canonical_url
 from .text import block_texts, clean_blocks, element_text, fix_unicode, normalize_space
 
 DOC_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "rtf", "zip", "rar", "7z")
@@ -636,7 +637,7 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
     body_text = "\n\n".join(blocks)
     fields = {
         "url": url,
-        "canonicalUrl": urljoin(url, canonical.strip()) if canonical else None,
+        "canonicalUrl": canonical_url(urljoin(url, canonical.strip())) if canonical else None,
         "headline": title or None,
         "description": description,
         "articleBody": body_text or None,
