@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .urls import canonical_url
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SITES = ("dongnai_mattran", "hongngu_thanhuy", "huyenuy", "liemhai", "baobackan")
@@ -34,9 +36,9 @@ def fixture_articles():
     for site in SITES:
         folder = FIXTURES / site
         index = json.loads((folder / "index.json").read_text("utf-8"))
-        files = {p["url"]: folder / p["file"] for p in index["pages"] if p.get("file")}
+        files = {canonical_url(p["url"]): folder / p["file"] for p in index["pages"] if p.get("file")}
         for exp in sorted((folder / "expected").glob("*.json")):
-            url = json.loads(exp.read_text("utf-8"))["url"]
+            url = canonical_url(json.loads(exp.read_text("utf-8"))["url"])
             out.append((site, url, files[url].read_bytes().decode("utf-8")))
     return out
 

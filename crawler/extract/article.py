@@ -152,9 +152,10 @@ def _is_caption_candidate(el) -> bool:
     if "italic" in style:
         return True
     # all of its text inside <em>/<i> (possibly nested in <span>/<strong>)
-    italic = "".join(
-        normalize_space(x.text_content()) for x in el.iter("em", "i") if x.getparent() is not None
-    )
+    italic_els = [x for x in el.iter() if isinstance(x.tag, str) and (
+        x.tag in ("em", "i") or "italic" in (x.get("style") or "").lower())]
+    outer = [x for x in italic_els if not any(a in italic_els for a in x.iterancestors())]
+    italic = "".join(normalize_space(x.text_content()) for x in outer)
     return len(italic.replace(" ", "")) >= 0.9 * len(text.replace(" ", ""))
 
 
@@ -241,6 +242,27 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
                 column_caption[cap_cell] = img_cell.find(".//img")
                 if cap_cell not in caption_els:
                     caption_els.append(cap_cell)
+    # the first text after an image, when it is a short italic block, is its caption even when the
+    # image sits in another container (Google Sites tiles, page-builder columns)
+    after_img = False
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "img":
+            after_img = True
+            continue
+        if el.tag in ("p", "div", "figcaption", "td") and el.find(".//img") is None:
+            text = normalize_space(el.text_content())
+            if not text or any(c in (el.getparent(),) for c in ()):
+                continue
+            if el.find(".//p") is not None or el.find(".//div") is not None:
+                continue  # a container: its blocks decide
+            centred = "center" in ((el.get("style") or "") + (el.get("align") or "") + (el.get("class") or "")).lower()
+            if after_img and centred and _is_caption_candidate(el) and el not in caption_els \
+                    and not _is_date_line(text) and not any(a in caption_els for a in el.iterancestors()):
+                caption_els.append(el)
+                counters["extract/caption_heuristic"] += 1
+            after_img = False
     # drop nested duplicates (keep the outermost)
     cap_set = set(caption_els)
     caption_els = [c for c in caption_els if not any(a in cap_set for a in c.iterancestors())]
@@ -345,10 +367,15 @@ _DATE_LINE_WORDS = re.compile(
 )
 
 
+_PLACE_DATELINE = re.compile(r"^[A-ZĐÀ-Ỹ][\w.]*(?:\s+[A-ZĐÀ-Ỹ][\w.]*){0,3}\s*,\s*(?=ngày\s+\d)", re.UNICODE)
+
+
 def _is_date_line(block: str) -> bool:
-    """'Đăng ngày: 04-11-2023 11:18', 'Thứ Năm, 06/07/2023 16:05': a line that is only a date."""
+    """'Đăng ngày: 04-11-2023 11:18', 'Thứ Năm, 06/07/2023 16:05', 'Krông Búk, ngày 06 tháng 12 năm
+    2023': a line that is only a date (with, for datelines, the place it was written)."""
     if len(block) > 70:
         return False
+    block = _PLACE_DATELINE.sub("", block)
     pd = D.parse_date(block)
     if pd is None or (pd.value is None and pd.has_year):
         return False
@@ -375,7 +402,7 @@ def trafilatura_body(html: str, url: str | None):
 
 
 # where the generic path (no layout) looks for a lead and a date: class names portals use
-_GENERIC_LEAD = ("[class*=sapo]", "[class*=summary]", "[class*=excerpt]", "[class*=tom-tat]", "[class*=tomtat]", "[itemprop=description]",
+_GENERIC_LEAD = ("[class*=sapo]", "[class*=summary]", "[class*=excerpt]", "[class*=post-description]", "[class*=article-description]", "[class*=tom-tat]", "[class*=tomtat]", "[itemprop=description]",
                  "[class*=lead]", "[class*=intro]", "[class*=trich-yeu]")
 _GENERIC_DATE = ("time[datetime]", "[class*=date]", "[class*=time]", "[class*=ngay]", "[class*=published]", "[class*=meta]",
                  "[id*=date]", "[id*=Date]")
@@ -486,6 +513,10 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         body = trafilatura_body(html if isinstance(html, str) else sel.get(), url)
     if body is not None:
         _drop_related_boxes(body, counters)
+        for el in list(_HIDDEN_XPATH(body)):
+            if el.getparent() is not None and el.find(".//img") is None:
+                _drop(el)
+                counters["boilerplate/hidden_element"] += 1
 
     # ---- author from selector (removed from body if it lives there)
     authors: list[dict] = []
@@ -529,8 +560,12 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         bf = b.casefold()
         if i < 4 and norm_title and (bf == norm_title or bf == "null " + norm_title
                                      or (len(bf) >= 20 and len(norm_title) >= 20
-                                         and (norm_title.startswith(bf) or bf == norm_title[:len(bf)]))):
+                                         and (norm_title.startswith(bf) or norm_title.endswith(bf)))):
             counters["boilerplate/title_repeat"] += 1
+            if (len(bf) < len(norm_title) and norm_title.endswith(bf) and counters.get("extract/title_from_meta")
+                    and norm_title[: -len(bf)].rstrip().endswith(("-", "|", "–", ":", "»"))):
+                title = b  # "<site name> - <title>" from <title>: the page's own heading is the headline
+                norm_title = bf
             continue
         if (i < 3 or i >= len(blocks) - 2) and _is_date_line(b):
             counters["boilerplate/date_line"] += 1
@@ -654,6 +689,9 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
     return Extraction(fields=fields, counters=counters, notes=notes, layout=layout.name, path=path)
 
 
+_HIDDEN_XPATH = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    ".//*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''), 'display:none')"
+    " or contains(translate(@style, ' ', ''), 'visibility:hidden')]")
 _RELATED_HEAD = re.compile(
     r"^(?:tin\s+liên\s+quan|bài\s+(?:viết\s+)?liên\s+quan|tin\s+khác|các\s+tin\s+khác|tin\s+cùng\s+chuyên\s+mục|"
     r"xem\s+thêm|đọc\s+thêm|có\s+thể\s+bạn\s+quan\s+tâm|tin\s+mới(?:\s+nhất)?|bài\s+viết\s+khác|related)\b", re.I)

@@ -44,7 +44,9 @@ SHARED_RULES: tuple[Rule, ...] = (
         r"(?:\s*(?:bài\s+viết|qua|lên|:|\d+))*" + _SEP + r")+",
     ),
     # breadcrumbs: "Trang chủ > Tin tức - Sự kiện", "Bạn đang ở: Tin tức » …" (you are here)
-    _r("breadcrumb", r"(?:bạn\s+đang\s+ở\s*:.{0,200}|(?:trang\s+chủ|home)\s*[>»›/|].{0,200})"),
+    _r("breadcrumb", r"(?:bạn\s+đang\s+ở\s*:.{0,200}|(?:trang\s+chủ|home)(?:\s*[>»›/|].{0,200})?)"),
+    # skip links of accessible templates: "Bỏ qua để đến nội dung chính" (skip to main content)
+    _r("skip_link", r"(?:bỏ\s+qua\s+(?:để\s+)?(?:đến|tới)\s+[\w\s]{2,40}\s*)+|skip\s+to\s+[\w\s]{2,30}"),
     # Về đầu / Lên đầu trang = back to top; Quay lại / Trở về = back
     _r("top_back_link", r"[«‹<]?\s*(?:về\s+đầu(?:\s+trang)?|lên\s+đầu\s+trang|đầu\s+trang|(?:quay\s+lại|về|trở\s+về)(?:\s+trang\s+trước)?|trở\s+lại|in\s+trang\s+này|back)\s*[»›>]?"),
     # accessibility toolbar: A- A A+ | Tăng tương phản Giảm tương phản (raise/lower contrast)

@@ -76,7 +76,9 @@ def _prose_clusters(body):
             continue
         parent = blk.getparent() if blk.getparent() is not None else blk
         c = clusters.setdefault(parent, [0, 0, 0])
-        c[0] += n - block_links.get(blk, 0)
+        prose = n - block_links.get(blk, 0)
+        c[0] += prose
+
     for parent, c in clusters.items():
         c[1] = len(parent.findall(".//a[@href]"))
         c[2] = len(parent.xpath(".//h2/a|.//h3/a|.//h4/a|.//h5/a"))
@@ -92,6 +94,30 @@ _HEADING_LINKS = __import__("lxml.etree", fromlist=["XPath"]).XPath(
     " or ancestor::footer)]")
 
 
+def _widen(main, clusters: dict, links: int):
+    """An article split over sibling text boxes of one template (Google Sites tiles, page-builder
+    columns): other prose clusters whose container has the same tag and class join it, through
+    their lowest common ancestor, unless that ancestor brings in a mass of links."""
+    cls = main.get("class")
+    if not cls:
+        return main
+    same = [p for p, c in clusters.items() if p is not main and c[0] >= 80 and p.tag == main.tag and p.get("class") == cls]
+    if not same:
+        return main
+    mine = [main] + list(main.iterancestors())
+    best = main
+    for other in same:
+        theirs = set(other.iterancestors())
+        lca = next((a for a in mine if a in theirs), None)
+        if lca is None or lca.tag in ("body", "html"):
+            continue  # a box elsewhere on the page (footer, sidebar) with the same class
+        if len(lca.findall(".//a[@href]")) > links + 15 or len(_HEADING_LINKS(lca)) >= 3:
+            continue
+        if mine.index(lca) > mine.index(best):
+            best = lca
+    return best
+
+
 def page_kind(sel: Selector) -> PageKind:
     """Article or not: a page with one dense cluster of prose is an article; a page of many links
     with short summaries (listing, category, tag, search, home page) is not."""
@@ -104,6 +130,7 @@ def page_kind(sel: Selector) -> PageKind:
     if not clusters:
         return PageKind(False, "no_prose")
     parent, (chars, n_links, n_heading_links) = max(clusters.items(), key=lambda kv: kv[1][0])
+    parent = _widen(parent, clusters, n_links)
     declared_article = og_type == "article" or bool(types & _ARTICLE_TYPES)
     declared_listing = og_type == "website" or (bool(types & {"collectionpage", "itemlist"}) and not declared_article)
     if n_heading_links >= 4 and chars < 250 * n_heading_links:
