@@ -80,11 +80,20 @@ def make_snapshot(folder: Path, n: int) -> dict[str, list[str]]:
     index: dict[str, list] = {s: [] for s in SITES}
     for i in range(n):
         site, url, html = pages[i % len(pages)]
-        variant_url = re.sub(r"(\d+)(\D*)$", lambda m: f"{m.group(1)}{i:06d}{m.group(2)}", url, count=1)
-        if variant_url == url:
+        # a distinct article: its own ID (the longest number in the URL), in every form of the URL
+        # the page carries (canonical and og:url may spell the host differently, with a port), and
+        # slightly different text
+        ids = sorted(re.finditer(r"\d+", url), key=lambda m: len(m.group()))
+        if ids:
+            m = ids[-1]
+            variant_url = f"{url[:m.end()]}{i:06d}{url[m.end():]}"
+        else:
             variant_url = url + ("&" if "?" in url else "?") + f"bench={i}"
-        # a distinct article: its own URL (also in canonical/og:url) and slightly different text
-        body = html.replace(url, variant_url).replace(url.replace("&", "&amp;"), variant_url.replace("&", "&amp;"))
+        split = re.match(r"^[a-z]+://[^/]+", url)
+        tail, variant_tail = url[split.end():], variant_url[split.end():]
+        body = html
+        for a, b in ((tail, variant_tail), (tail.replace("&", "&amp;"), variant_tail.replace("&", "&amp;"))):
+            body = body.replace(a, b)
         body = body.replace("</p>", f" (bản {i})</p>", 3)
         f = folder / site / "pages" / f"a{i}.html"
         f.parent.mkdir(parents=True, exist_ok=True)
@@ -152,6 +161,9 @@ def bench_replay(n: int):
     items = sum(c.stats.get_value("item_scraped_count", 0) for c in crawlers)
     pages = sum(c.stats.get_value("response_received_count", 0) for c in crawlers)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)
     return {"pages": pages, "items": items, "seconds": elapsed, "pages_per_s": pages / elapsed,
             "peak_rss_mb": peak_kb / 1024, "snapshot": str(tmp)}
 
@@ -172,6 +184,8 @@ def main(argv=None) -> int:
     rp = bench_replay(args.pages)
     print(f"replay: {rp['pages']} pages, {rp['items']} articles exported in {rp['seconds']:.1f}s: "
           f"{rp['pages_per_s']:.0f} pages/s, peak RSS {rp['peak_rss_mb']:.0f} MB", flush=True)
+    if rp["items"] != rp["pages"]:
+        print(f"WARNING: {rp['pages'] - rp['items']} of {rp['pages']} generated articles were not exported", flush=True)
     print(f"BENCH extraction_speedup={ex['speedup']:.2f} replay_pages_per_s={rp['pages_per_s']:.0f} "
           f"peak_rss_mb={rp['peak_rss_mb']:.0f}")
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin
@@ -65,7 +65,13 @@ class Layout:
     valid_from: str | None = None
 
     def rules(self):
-        return compile_site_rules(self.boilerplate) + SHARED_RULES
+        got = _RULES_CACHE.get(id(self))
+        if got is None or got[0] is not self or got[1] != self.boilerplate:
+            got = _RULES_CACHE[id(self)] = (self, self.boilerplate, compile_site_rules(self.boilerplate) + SHARED_RULES)
+        return got[2]
+
+
+_RULES_CACHE: dict = {}  # id(layout) -> (layout, its boilerplate, compiled rules): layouts live for the process
 
 
 @dataclass
@@ -86,11 +92,108 @@ def _xpath_of(css: str):
     return etree.XPath(HTMLTranslator().css_to_xpath(css), smart_strings=False)
 
 
+_SIMPLE_STEP = re.compile(r"^([a-zA-Z][\w-]*)?((?:\.[\w-]+)*)(?:\[(id|class)\$='([^']+)'\])?$")
+_INDEXES: dict = {}  # id(tree root) -> (root, index); cleared at the start of every extraction
+_WITH_CLASS = __import__("lxml.etree", fromlist=["XPath"]).XPath("descendant-or-self::*[@class]")
+
+
+@lru_cache(maxsize=4096)
+def _simple_steps(query: str):
+    """'.a h1.b', "span[id$='_lblTitle']": descendant steps of tag/classes/id-suffix, or None."""
+    if any(c in query for c in ",>+~:*\"") or not query.strip():
+        return None
+    steps = []
+    for part in query.split():
+        m = _SIMPLE_STEP.match(part)
+        if not m or not (m.group(1) or m.group(2) or m.group(3)):
+            return None
+        classes = tuple(c for c in (m.group(2) or "").split(".") if c)
+        steps.append((m.group(1).lower() if m.group(1) else None, classes, m.group(3), m.group(4)))
+    return tuple(steps)
+
+
+def _index(root):
+    """class -> elements, tag -> elements, in document order: one pass per tree."""
+    got = _INDEXES.get(id(root))
+    idx = got[1] if got is not None and got[0] is root else None
+    if idx is None:
+        by_class = defaultdict(list)
+        for el in _WITH_CLASS(root):  # only elements that have a class: fewer proxies to build
+            for c in el.get("class").split():
+                by_class[c].append(el)
+        idx = (dict(by_class), {})  # tags are indexed on first use
+        _INDEXES[id(root)] = (root, idx)  # the root is kept alive, so its id cannot be reused
+    return idx
+
+
+def _step_ok(el, step) -> bool:
+    tag, classes, attr, suffix = step
+    if tag and el.tag != tag:
+        return False
+    if classes:
+        have = (el.get("class") or "").split()
+        if any(c not in have for c in classes):
+            return False
+    if attr and not (el.get(attr) or "").endswith(suffix):
+        return False
+    return True
+
+
 def css_all(root, query: str) -> list:
-    """lxml results (elements or strings) of a CSS query: parsel's translation without its wrappers."""
+    """lxml results (elements or strings) of a CSS query.
+
+    Simple descendant selectors (tags, classes, `[id$=…]`: what layouts use) are answered from a
+    per-tree index of classes and tags; anything else goes through parsel's CSS-to-XPath
+    translation, compiled once."""
     if root is None or isinstance(root, str):
         return []
-    return _xpath_of(query)(root)
+    steps = _simple_steps(query)
+    if steps is None:
+        return _xpath_of(query)(root)
+    by_class, by_tag = _index(root)
+    last = steps[-1]
+    if last[1]:
+        cands = by_class.get(last[1][0], ())
+    elif last[0]:
+        cands = by_tag.get(last[0])
+        if cands is None:
+            cands = by_tag[last[0]] = list(root.iter(last[0]))
+    else:
+        cands = [el for el in root.iter() if isinstance(el.tag, str)]
+    out = []
+    for el in cands:
+        if not _step_ok(el, last):
+            continue
+        need = len(steps) - 2
+        if need >= 0:
+            for anc in el.iterancestors():
+                if _step_ok(anc, steps[need]):
+                    need -= 1
+                    if need < 0:
+                        break
+                if anc is root:
+                    break
+            if need >= 0:
+                continue
+        out.append(el)
+    return out
+
+
+_XP = __import__("lxml.etree", fromlist=["XPath"]).XPath
+# page-level values read straight from the tree (no selector wrappers): the first in document order
+_BASE_HREF = _XP("//base/@href", smart_strings=False)
+_META_DESCRIPTION = _XP("//meta[@name='description']/@content | //meta[@property='og:description']/@content", smart_strings=False)
+_META_SECTION = _XP("//meta[@property='article:section']/@content", smart_strings=False)
+_CANONICAL = _XP("//link[@rel='canonical']/@href", smart_strings=False)
+_OG_URL = _XP("//meta[@property='og:url']/@content", smart_strings=False)
+_HTML_LANG = _XP("/html/@lang", smart_strings=False)
+
+
+def _first_value(root, xpath) -> str | None:
+    if root is None or isinstance(root, str):
+        return None
+    found = xpath(root)
+    return found[0] if found else None
 
 
 class _Hit:
@@ -159,7 +262,7 @@ def _is_caption_candidate(el) -> bool:
     return len(italic.replace(" ", "")) >= 0.9 * len(text.replace(" ", ""))
 
 
-def _prev_element_has_img(el) -> bool:
+def _prev_element_has_img(el, holders=None) -> bool:
     prev = el.getprevious()
     while prev is not None and not isinstance(prev.tag, str):
         prev = prev.getprevious()
@@ -168,7 +271,8 @@ def _prev_element_has_img(el) -> bool:
         return parent is not None and parent.tag in ("figure",)
     if prev.tag == "img":
         return True
-    if prev.tag in ("p", "div", "figure", "a", "span", "center", "table") and prev.find(".//img") is not None:
+    if prev.tag in ("p", "div", "figure", "a", "span", "center", "table") and (
+            prev in holders if holders is not None else prev.find(".//img") is not None):
         return not normalize_space(prev.text_content())  # an image-only block
     return False
 
@@ -178,7 +282,7 @@ def _follows_img_in_block(el) -> bool:
     block = el.getparent()
     while block is not None and block.tag in ("span", "strong", "b", "font", "a"):
         block = block.getparent()
-    if block is None or block.tag not in ("p", "div", "td", "center", "figure"):
+    if block is None or block.tag not in ("p", "div", "td", "center", "figure") or block.find(".//img") is None:
         return False
     order = list(block.iter())
     imgs = [i for i in order if i.tag == "img"]
@@ -194,14 +298,30 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
     caption_els = []
     for q in layout.captions:
         caption_els.extend(el for el in css_all(body, q) if not isinstance(el, str))
+    chosen = set(caption_els)
+    # elements that hold an image (the image and its ancestors up to the body): the image
+    # heuristics below ask "is there an image in here?" of many blocks
+    holders: set = set()
+    for img in body.iter("img"):
+        holders.add(img)
+        for anc in img.iterancestors():
+            if anc in holders:
+                break
+            holders.add(anc)
+            if anc is body:
+                break
+    has_img = bool(holders)
     for el in body.iter():
-        if not isinstance(el.tag, str) or el in caption_els:
+        if not isinstance(el.tag, str) or el in chosen:
             continue
+        n_before = len(caption_els)
         if el.tag == "figcaption" or (
             el.tag in ("p", "div", "td", "span", "em", "i")
             and _CAPTION_CLASS.search((el.get("class") or "") + " " + (el.get("id") or ""))
         ):
             caption_els.append(el)
+        elif not has_img:
+            continue  # the other heuristics all start from an image
         elif el.tag in ("td", "tr"):
             # layout tables of the form [image][caption]
             table = next((a for a in el.iterancestors("table")), None)
@@ -214,7 +334,7 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
                 and normalize_space(el.text_content())
             ):
                 caption_els.append(el)
-        elif el.tag in ("p", "div", "em", "i") and _prev_element_has_img(el) and _is_caption_candidate(el):
+        elif el.tag in ("p", "div", "em", "i") and _prev_element_has_img(el, holders) and _is_caption_candidate(el):
             if not any(a in caption_els for a in el.iterancestors()):
                 caption_els.append(el)
                 counters["extract/caption_heuristic"] += 1
@@ -223,9 +343,11 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
             if not any(a in caption_els for a in el.iterancestors()):
                 caption_els.append(el)
                 counters["extract/caption_heuristic"] += 1
+        if len(caption_els) > n_before:
+            chosen.add(caption_els[-1])
     # picture grids: a row of image cells over a row of caption cells, matched by column
     column_caption: dict = {}
-    for tr in body.iter("tr"):
+    for tr in (body.iter("tr") if has_img else ()):
         cells = [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
         if len(cells) < 2 or not all(c.find(".//img") is not None for c in cells):
             continue
@@ -245,15 +367,17 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
     # the first text after an image, when it is a short italic block, is its caption even when the
     # image sits in another container (Google Sites tiles, page-builder columns)
     after_img = False
-    for el in body.iter():
+    for el in (body.iter() if has_img else ()):
         if not isinstance(el.tag, str):
             continue
         if el.tag == "img":
             after_img = True
             continue
-        if el.tag in ("p", "div", "figcaption", "td") and el.find(".//img") is None:
+        if not after_img:
+            continue
+        if el.tag in ("p", "div", "figcaption", "td") and el not in holders:
             text = normalize_space(el.text_content())
-            if not text or any(c in (el.getparent(),) for c in ()):
+            if not text:
                 continue
             if el.find(".//p") is not None or el.find(".//div") is not None:
                 continue  # a container: its blocks decide
@@ -449,11 +573,12 @@ def _generic_date(root, body_el) -> D.ParsedDate | None:
 def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date: str | None = None,
                     capture_date: str | None = None, body_hint=None) -> Extraction:
     sel = html if isinstance(html, Selector) else Selector(text=html, type="html", base_url=url)
+    _INDEXES.clear()
     counters: Counter = Counter()
     notes: list[str] = []
     layout = choose_layout(sel, layouts, capture_date) or Layout()
     rules = layout.rules()
-    base = sel.css("base::attr(href)").get() or url
+    base = _first_value(sel.root, _BASE_HREF) or url
     base = urljoin(url, base)
 
     # ---- headline
@@ -599,7 +724,7 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
 
     description = " ".join(lead_blocks) if lead_blocks else None
     if not description:
-        meta_desc = sel.css('meta[name="description"]::attr(content), meta[property="og:description"]::attr(content)').get()
+        meta_desc = _first_value(sel.root, _META_DESCRIPTION)
         if meta_desc and blocks and normalize_space(meta_desc)[:40] == blocks[0][:40]:
             description = fix_unicode(normalize_space(meta_desc))[0]
 
@@ -664,10 +789,10 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         s = _first(sel, layout.section)
         section = fix_unicode(_text_of(s))[0] or None if s is not None else None
     if not section:
-        section = sel.css('meta[property="article:section"]::attr(content)').get()
+        section = _first_value(sel.root, _META_SECTION)
 
-    canonical = sel.css('link[rel="canonical"]::attr(href)').get() or sel.css('meta[property="og:url"]::attr(content)').get()
-    lang = (sel.css("html::attr(lang)").get() or "vi").split("-")[0].lower() or "vi"
+    canonical = _first_value(sel.root, _CANONICAL) or _first_value(sel.root, _OG_URL)
+    lang = (_first_value(sel.root, _HTML_LANG) or "vi").split("-")[0].lower() or "vi"
 
     body_text = "\n\n".join(blocks)
     fields = {

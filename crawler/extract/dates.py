@@ -229,21 +229,47 @@ def lead_date(first_paragraph: str | None) -> ParsedDate | None:
 
 
 # ---------------------------------------------------------------- structured metadata
-def jsonld_nodes(sel):
-    """Every JSON object in the page's JSON-LD scripts (nested ones too); unreadable scripts skipped."""
-    for raw in sel.css('script[type="application/ld+json"]::text').getall():
+_JSONLD_XPATH = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    "//script[@type='application/ld+json']/text()", smart_strings=False)
+
+
+def jsonld_nodes(sel) -> list:
+    """Every JSON object in the page's JSON-LD scripts (nested ones too); unreadable scripts skipped.
+
+    Read once per page (cached by tree root)."""
+    root = sel.root if hasattr(sel, "root") else sel
+    cache = _page_cache()
+    got = cache.get(root)
+    if got is not None and "jsonld" in got:
+        return got["jsonld"]
+    nodes = []
+    for raw in _JSONLD_XPATH(root):
         try:
-            data = json.loads(raw)
+            data = json.loads(raw.strip().removeprefix("<!--").removesuffix("-->"))
         except ValueError:
             continue
         stack = [data]
         while stack:
             node = stack.pop()
             if isinstance(node, dict):
-                yield node
-                stack.extend(node.values())
+                nodes.append(node)
+                stack.extend(reversed(list(node.values())))
             elif isinstance(node, list):
-                stack.extend(node)
+                stack.extend(reversed(node))
+    cache.setdefault(root, {})["jsonld"] = nodes
+    return nodes
+
+
+_PAGE_CACHE = None  # tree root -> {"meta": {...}, "jsonld": [...]}: read once per page
+
+
+def _page_cache():
+    global _PAGE_CACHE
+    if _PAGE_CACHE is None:
+        import weakref
+
+        _PAGE_CACHE = weakref.WeakKeyDictionary()
+    return _PAGE_CACHE
 
 
 def _jsonld_values(sel, key: str) -> list[str]:
@@ -255,22 +281,28 @@ _META_PUBLISHED = ("article:published_time", "datepublished", "pubdate", "publis
 _META_MODIFIED = ("article:modified_time", "datemodified", "dcterms.modified")
 
 
-_META_XPATH = __import__("lxml.etree", fromlist=["XPath"]).XPath(
-    "//meta[@content][@property or @name or @itemprop]"
-    " | //*[@itemprop='datePublished' or @itemprop='dateModified'][@datetime or @content]")
-
-
 def _meta_candidates(sel, modified: bool) -> list[str]:
     """Values of date metadata, in priority order, from one pass over the marked-up elements."""
-    wanted = _META_MODIFIED if modified else _META_PUBLISHED
-    found: dict[str, str] = {}
     root = sel.root if hasattr(sel, "root") else sel
-    for el in _META_XPATH(root):
-        a = el.attrib
-        key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
-        val = a.get("content") or a.get("datetime")
-        if key in wanted and val and key not in found:
-            found[key] = val
+    page = _page_cache().setdefault(root, {})
+    found = page.get("meta")
+    if found is None:
+        found = page["meta"] = {}
+        for el in root.iter("meta", "time", "span"):  # one pass, in document order
+            a = el.attrib
+            if el.tag == "meta":
+                key = a.get("property") or a.get("name") or a.get("itemprop")
+                val = a.get("content")
+            elif el.tag == "time":
+                key, val = a.get("itemprop"), a.get("datetime")
+            else:
+                key = a.get("itemprop")
+                if key not in ("datePublished", "dateModified"):
+                    continue
+                val = a.get("content")
+            if key and val:
+                found.setdefault(key.lower(), val)
+    wanted = _META_MODIFIED if modified else _META_PUBLISHED
     return [found[k] for k in wanted if k in found]
 
 
