@@ -13,7 +13,7 @@ from importlib import resources
 
 import scrapy
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: `videos` added
 
 
 class Article(scrapy.Item):
@@ -29,6 +29,7 @@ class Article(scrapy.Item):
     dateModified = scrapy.Field()
     authors = scrapy.Field()  # [{name, nameRaw}]
     images = scrapy.Field()  # [{url, caption}]
+    videos = scrapy.Field()  # [{url, caption}]: embedded players and <video>
     attachments = scrapy.Field()  # [{url, text}]
     inLanguage = scrapy.Field()
     section = scrapy.Field()

@@ -44,7 +44,7 @@ class NormalizePipeline:
             if key in adapter:
                 adapter[key] = _nfc(adapter[key])
         adapter["schemaVersion"] = SCHEMA_VERSION
-        for key in ("authors", "images", "attachments"):
+        for key in ("authors", "images", "videos", "attachments"):
             if adapter.get(key) is None:
                 adapter[key] = []
         if not adapter.get("inLanguage"):

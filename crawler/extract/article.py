@@ -18,10 +18,12 @@ from parsel import Selector
 from . import dates as D
 from .boilerplate import SHARED_RULES, apply_rules, compile_site_rules
 from ..urls import canonical_url
-from .text import block_texts, clean_blocks, element_text, fix_unicode, normalize_space
+from .text import CellText, block_texts, clean_blocks, element_text, fix_unicode, normalize_space
 
 DOC_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "rtf", "zip", "rar", "7z")
-_DOC_LINK = re.compile(r"\.(?:%s)(?:$|[?#])" % "|".join(DOC_EXTENSIONS), re.I)
+# a document link: the extension ends the path, or is followed by a query, or (Liferay's
+# /documents/<group>/<folder>/<name>.pdf/<uuid>?t=…) by the file's id
+_DOC_LINK = re.compile(r"\.(?:%s)(?:$|[?#]|/[0-9a-f]{8}-[0-9a-f-]{27,}|/[\w-]*(?:$|[?#]))" % "|".join(DOC_EXTENSIONS), re.I)
 _CAPTION_CLASS = re.compile(r"caption|chu-?thich|chuthich|image[-_]?desc|img[-_]?desc|desc[-_]?img|note[-_]?img|photo[-_]?desc|pcaption|expnote|fig[-_]?cap", re.I)
 # Author lines: Tác giả (author), Tin, ảnh (text and photos), Bài và ảnh, Nguồn (source), Theo (per)
 _AUTHOR_LABEL = re.compile(
@@ -34,7 +36,7 @@ _ORG_WORDS = r"(?:Phòng|Ban|Hội|Trung tâm|Văn phòng|UBND|Ủy ban|Uỷ ban
 _NAME_UNIT = re.compile(r"^[-–—\s]*((?:%s)(?:\s+%s){1,4})\s*[-–—]\s*(%s\b.{2,100})$" % (_NAME_WORD, _NAME_WORD, _ORG_WORDS))
 _NAME_TOKEN_SPLIT = re.compile(r"\s*(?:,|;|\s-\s|\s–\s|\bvà\b)\s*")
 _AUTHOR_TEXT_XPATH = __import__("lxml.etree", fromlist=["XPath"]).XPath(
-    "//body//text()[contains(., 'Tác giả') or contains(., ', ảnh') or contains(., 'và ảnh')]", smart_strings=False)
+    "//body//text()[contains(., 'Tác giả') or contains(., ', ảnh') or contains(., 'và ảnh')]")
 _JUNK_ALT = re.compile(r"^(?:anh\s+tin\s+bai|ảnh\s+tin\s+bài|image|img|photo|ảnh|hình|picture|\d+|.+\sảnh\s+\d+)$", re.I)
 
 
@@ -239,6 +241,58 @@ def _img_src(img, base: str) -> str | None:
     return None
 
 
+# embedded players: YouTube, Vimeo, Facebook video, the papers' own video CDNs, <video> files
+_VIDEO_SRC = re.compile(r"youtube(?:-nocookie)?\.com|youtu\.be|vimeo\.com|facebook\.com/plugins/video|dailymotion|"
+                        r"tiktok\.com/embed|/embed/|player|video|\.mp4\b|\.m3u8\b|\.webm\b|\.mov\b", re.I)
+_ICON_SRC = re.compile(r"/_layouts/(?:\d+/)?images/|/icons?/|[/_-]ic(?:on)?[-_]?(?:pdf|docx?|xlsx?|pptx?|zip|rar|file|attach|download)\w*\.(?:png|gif|svg)|"
+                       r"/(?:pdf|docx?|xlsx?|file|attach|download)[-_]?icon\w*\.(?:png|gif|svg)", re.I)
+
+
+def _video_src(el, base: str) -> str | None:
+    src = el.get("src") or el.get("data-src")
+    if not src and el.tag == "video":
+        src = next((s.get("src") for s in el.iter("source") if s.get("src")), None)
+    if not src or src.startswith(("data:", "about:", "javascript:")):
+        return None
+    if el.tag in ("iframe", "embed") and not _VIDEO_SRC.search(src):
+        return None  # maps, document viewers, widgets
+    return urljoin(base, src.strip())
+
+
+def _is_icon(img) -> bool:
+    """File-type icons, bullets and spacers: not photos of the article."""
+    cls = (img.get("class") or "").lower()
+    if "icon" in cls or "emoji" in cls:
+        return True
+    if _ICON_SRC.search(img.get("src") or ""):
+        return True
+    try:
+        w, h = int(img.get("width") or 0), int(img.get("height") or 0)
+    except ValueError:
+        w = h = 0
+    if (w and w <= 32) or (h and h <= 32):
+        return True
+    link = next((a for a in img.iterancestors("a")), None)
+    return link is not None and bool(_DOC_LINK.search(link.get("href") or ""))
+
+
+def _media(body, base: str) -> list:
+    """The article's photos and videos in document order: (element, kind, url)."""
+    out = []
+    for el in body.iter("img", "video", "iframe", "embed"):
+        if el.tag == "img":
+            if _is_icon(el):
+                continue
+            src = _img_src(el, base)
+            if src:
+                out.append((el, "image", src))
+        else:
+            src = _video_src(el, base)
+            if src and not any(a.tag == "video" for a in el.iterancestors()):
+                out.append((el, "video", src))
+    return out
+
+
 def _is_caption_candidate(el) -> bool:
     """A short paragraph right after an image whose text is all italic, or marked as a caption."""
     cls = (el.get("class") or "") + " " + (el.get("id") or "")
@@ -249,7 +303,7 @@ def _is_caption_candidate(el) -> bool:
     if el.tag not in ("p", "div", "span", "em", "i", "td"):
         return False
     text = normalize_space(el.text_content())
-    if not text or len(text) > 400:
+    if not _caption_shaped(text):
         return False
     style = (el.get("style") or "").lower()
     if "italic" in style:
@@ -262,6 +316,34 @@ def _is_caption_candidate(el) -> bool:
     return len(italic.replace(" ", "")) >= 0.9 * len(text.replace(" ", ""))
 
 
+def _caption_shaped(text: str) -> bool:
+    """What a caption's text can be: short; not a heading that introduces what follows ("Một số
+    hình ảnh hội nghị:"); not a quotation ("“Mỗi hội viên …”, chị Hoa chia sẻ")."""
+    if not text or len(text) > 400 or text.rstrip().endswith(":"):
+        return False
+    if text[0] in "“\"„«" and len(text) >= 60:
+        return False
+    return True
+
+
+_PHOTO_CREDIT = re.compile(r"^[(\[]?\s*(?:ảnh|hình\s+ảnh|ảnh\s+minh\s+họa|ảnh\s+minh\s+hoạ|photo|clip|video)\s*:?\s*[^()\[\]]{0,60}[)\]]?\.?$", re.I)
+
+
+def _is_centred(el) -> bool:
+    for x in (el, *[c for c in el if isinstance(c.tag, str)][:1]):
+        look = ((x.get("style") or "") + " " + (x.get("align") or "") + " " + (x.get("class") or "")).lower().replace(" ", "")
+        if "center" in look or "centre" in look:
+            return True
+    return False
+
+
+def _all_bold(el) -> bool:
+    text = normalize_space(el.text_content()).replace(" ", "")
+    bold = [x for x in el.iter("strong", "b")]
+    outer = [x for x in bold if not any(a in bold for a in x.iterancestors())]
+    return bool(text) and len("".join(normalize_space(x.text_content()) for x in outer).replace(" ", "")) >= 0.9 * len(text)
+
+
 def _prev_element_has_img(el, holders=None) -> bool:
     prev = el.getprevious()
     while prev is not None and not isinstance(prev.tag, str):
@@ -269,6 +351,8 @@ def _prev_element_has_img(el, holders=None) -> bool:
     if prev is None:
         parent = el.getparent()
         return parent is not None and parent.tag in ("figure",)
+    if prev in (holders or ()) and prev.tag in ("img", "video", "iframe", "embed"):
+        return True
     if prev.tag == "img":
         return True
     if prev.tag in ("p", "div", "figure", "a", "span", "center", "table") and (
@@ -277,40 +361,57 @@ def _prev_element_has_img(el, holders=None) -> bool:
     return False
 
 
-def _follows_img_in_block(el) -> bool:
+def _prev_is_holder(el, holders) -> bool:
+    """The element right before `el` holds a photo or a video (with or without its caption)."""
+    prev = el.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()
+    return prev is not None and prev in holders
+
+
+def _follows_img_in_block(el, holders) -> bool:
     """An italic run that comes after an image in the same block and is all the block's text."""
     block = el.getparent()
     while block is not None and block.tag in ("span", "strong", "b", "font", "a"):
         block = block.getparent()
-    if block is None or block.tag not in ("p", "div", "td", "center", "figure") or block.find(".//img") is None:
+    if block is None or block.tag not in ("p", "div", "td", "center", "figure") or block not in holders:
         return False
     order = list(block.iter())
-    imgs = [i for i in order if i.tag == "img"]
-    if not imgs or order.index(imgs[0]) > order.index(el):
+    media = [i for i in order if i in holders and i.tag in ("img", "video", "iframe", "embed")]
+    if not media or order.index(media[0]) > order.index(el):
         return False
     text = normalize_space(block.text_content())
     mine = normalize_space(el.text_content())
-    return bool(mine) and len(mine) <= 400 and len(mine.replace(" ", "")) >= 0.9 * len(text.replace(" ", ""))
+    return _caption_shaped(mine) and len(mine.replace(" ", "")) >= 0.9 * len(text.replace(" ", ""))
+
+
+def _colspan(cell) -> int:
+    try:
+        return max(1, int(cell.get("colspan") or 1))
+    except ValueError:
+        return 1
 
 
 def _collect_images(body, base: str, layout: Layout, counters: Counter):
-    """Images of the body with their captions; returns (images, caption elements to skip)."""
+    """Photos and videos of the body with their captions; returns (images, videos, caption
+    elements to leave out of the text)."""
     caption_els = []
     for q in layout.captions:
         caption_els.extend(el for el in css_all(body, q) if not isinstance(el, str))
     chosen = set(caption_els)
-    # elements that hold an image (the image and its ancestors up to the body): the image
-    # heuristics below ask "is there an image in here?" of many blocks
+    media = _media(body, base)
+    # elements that hold a photo or video (the element and its ancestors up to the body): the
+    # caption heuristics below ask "is there a picture in here?" of many blocks
     holders: set = set()
-    for img in body.iter("img"):
-        holders.add(img)
-        for anc in img.iterancestors():
+    for el, _, _ in media:
+        holders.add(el)
+        for anc in el.iterancestors():
             if anc in holders:
                 break
             holders.add(anc)
             if anc is body:
                 break
-    has_img = bool(holders)
+    has_media = bool(holders)
     for el in body.iter():
         if not isinstance(el.tag, str) or el in chosen:
             continue
@@ -320,16 +421,16 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
             and _CAPTION_CLASS.search((el.get("class") or "") + " " + (el.get("id") or ""))
         ):
             caption_els.append(el)
-        elif not has_img:
-            continue  # the other heuristics all start from an image
+        elif not has_media:
+            continue  # the other heuristics all start from a picture
         elif el.tag in ("td", "tr"):
             # layout tables of the form [image][caption]
             table = next((a for a in el.iterancestors("table")), None)
             if (
                 el.tag == "td"
                 and table is not None
-                and len(table.findall(".//img")) == 1
-                and el.find(".//img") is None
+                and sum(1 for m in media if m[0].tag == "img" and table in m[0].iterancestors()) == 1
+                and el not in holders
                 and len(table.findall(".//td")) <= 3
                 and normalize_space(el.text_content())
             ):
@@ -338,18 +439,33 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
             if not any(a in caption_els for a in el.iterancestors()):
                 caption_els.append(el)
                 counters["extract/caption_heuristic"] += 1
-        elif el.tag in ("em", "i") and _follows_img_in_block(el):
+        elif el.tag in ("p", "div") and el not in holders and _prev_element_has_img(el, holders) and _is_centred(el) \
+                and not _all_bold(el) and len(normalize_space(el.text_content())) <= 200 \
+                and _caption_shaped(normalize_space(el.text_content())) and el.find(".//p") is None:
+            # a centred line under an image-only block, in a smaller font rather than italics
+            if not any(a in caption_els for a in el.iterancestors()):
+                caption_els.append(el)
+                counters["extract/caption_heuristic"] += 1
+        elif el.tag in ("p", "div") and el not in holders and _prev_is_holder(el, holders) \
+                and _PHOTO_CREDIT.match(normalize_space(el.text_content())):
+            # "Ảnh: Đức Lân" under a picture that already has its caption
+            if not any(a in caption_els for a in el.iterancestors()):
+                caption_els.append(el)
+                counters["extract/caption_heuristic"] += 1
+        elif el.tag in ("em", "i") and _follows_img_in_block(el, holders):
             # <p><img …><br><em>caption</em></p>: the image and its caption share one block
             if not any(a in caption_els for a in el.iterancestors()):
                 caption_els.append(el)
                 counters["extract/caption_heuristic"] += 1
         if len(caption_els) > n_before:
             chosen.add(caption_els[-1])
-    # picture grids: a row of image cells over a row of caption cells, matched by column
+    # picture grids: a row of image cells over a row of caption cells, matched by column (a
+    # caption cell spanning several columns belongs to each image above it)
     column_caption: dict = {}
-    for tr in (body.iter("tr") if has_img else ()):
+    media_els = {m[0]: m for m in media}
+    for tr in (body.iter("tr") if has_media else ()):
         cells = [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
-        if len(cells) < 2 or not all(c.find(".//img") is not None for c in cells):
+        if len(cells) < 2 or not all(c in holders for c in cells):
             continue
         nxt = tr.getnext()
         while nxt is not None and not isinstance(nxt.tag, str):
@@ -357,20 +473,32 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
         if nxt is None or nxt.tag != "tr":
             continue
         caps = [c for c in nxt if isinstance(c.tag, str) and c.tag in ("td", "th")]
-        if len(caps) != len(cells) or any(c.find(".//img") is not None for c in caps):
+        if not caps or any(c in holders for c in caps) or sum(map(_colspan, caps)) != sum(map(_colspan, cells)):
             continue
-        for img_cell, cap_cell in zip(cells, caps):
-            if normalize_space(cap_cell.text_content()):
-                column_caption[cap_cell] = img_cell.find(".//img")
+        col = 0
+        starts = []
+        for c in cells:
+            starts.append((col, col + _colspan(c), c))
+            col += _colspan(c)
+        col = 0
+        for cap_cell in caps:
+            span = (col, col + _colspan(cap_cell))
+            col = span[1]
+            if not normalize_space(cap_cell.text_content()):
+                continue
+            under = [c for (a, b, c) in starts if a >= span[0] and b <= span[1]]
+            els = [m for c in under for m in (c.iter("img", "video", "iframe", "embed")) if m in media_els]
+            if els:
+                column_caption[cap_cell] = els
                 if cap_cell not in caption_els:
                     caption_els.append(cap_cell)
-    # the first text after an image, when it is a short italic block, is its caption even when the
-    # image sits in another container (Google Sites tiles, page-builder columns)
+    # the first text after a picture, when it is a short italic block, is its caption even when
+    # the picture sits in another container (Google Sites tiles, page-builder columns)
     after_img = False
-    for el in (body.iter() if has_img else ()):
+    for el in (body.iter() if has_media else ()):
         if not isinstance(el.tag, str):
             continue
-        if el.tag == "img":
+        if el in media_els:
             after_img = True
             continue
         if not after_img:
@@ -381,8 +509,7 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
                 continue
             if el.find(".//p") is not None or el.find(".//div") is not None:
                 continue  # a container: its blocks decide
-            centred = "center" in ((el.get("style") or "") + (el.get("align") or "") + (el.get("class") or "")).lower()
-            if after_img and centred and _is_caption_candidate(el) and el not in caption_els \
+            if _is_centred(el) and _is_caption_candidate(el) and el not in caption_els \
                     and not _is_date_line(text) and not any(a in caption_els for a in el.iterancestors()):
                 caption_els.append(el)
                 counters["extract/caption_heuristic"] += 1
@@ -391,42 +518,42 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
     cap_set = set(caption_els)
     caption_els = [c for c in caption_els if not any(a in cap_set for a in c.iterancestors())]
     order = {el: i for i, el in enumerate(body.iter())}
-    imgs = [el for el in body.iter("img")]
-    images = []
-    for img in imgs:
-        src = _img_src(img, base)
-        if not src:
-            continue
-        images.append({"url": src, "caption": None, "_el": img})
+    items = [{"url": src, "caption": None, "_el": el, "_kind": kind} for el, kind, src in media]
+    by_el = {it["_el"]: it for it in items}
     for cap in sorted(caption_els, key=lambda c: order.get(c, 0)):
         text = " ".join(clean_blocks(block_texts(cap)))
         if not text:
             continue
         pos = order.get(cap, 0)
-        inner = [im for im in images if im["caption"] is None and cap in im["_el"].iterancestors()]
+        inner = [it for it in items if it["caption"] is None and cap in it["_el"].iterancestors()]
         if inner:
             inner[0]["caption"] = text
             continue
-        col_img = column_caption.get(cap)
-        if col_img is not None:
-            col = next((im for im in images if im["_el"] is col_img and im["caption"] is None), None)
-            if col is not None:
-                col["caption"] = text
+        col = column_caption.get(cap)
+        if col:
+            targets = [by_el[m] for m in col if by_el[m]["caption"] is None]
+            for t in targets:
+                t["caption"] = text
+            if targets:
                 continue
+        before = [it for it in items if order.get(it["_el"], -1) < pos]
+        if before and before[-1]["caption"] is not None and _PHOTO_CREDIT.match(text):
+            before[-1]["caption"] += " " + text  # the photo credit under a captioned picture
+            continue
         target = None
-        for im in images:
-            ipos = order.get(im["_el"], -1)
-            if ipos < pos and im["caption"] is None:
-                target = im
+        for it in items:
+            ipos = order.get(it["_el"], -1)
+            if ipos < pos and it["caption"] is None:
+                target = it
             elif ipos > pos:
                 break
         if target is None:  # caption above its image
-            target = next((im for im in images if im["caption"] is None and order.get(im["_el"], 0) > pos), None)
+            target = next((it for it in items if it["caption"] is None and order.get(it["_el"], 0) > pos), None)
         if target is not None:
             target["caption"] = text
-    for im in images:
-        del im["_el"]
-    return images, set(caption_els)
+    images = [{"url": it["url"], "caption": it["caption"]} for it in items if it["_kind"] == "image"]
+    videos = [{"url": it["url"], "caption": it["caption"]} for it in items if it["_kind"] == "video"]
+    return images, videos, set(caption_els)
 
 
 def _attachments(roots, base: str) -> list[dict]:
@@ -447,6 +574,14 @@ def _attachments(roots, base: str) -> list[dict]:
     return out
 
 
+def _titlecase_caps(name: str) -> str:
+    """'HOÀNG THU' -> 'Hoàng Thu'; mixed-case names and acronyms (TTXVN) are left as printed."""
+    words = name.split()
+    if len(words) >= 2 and all(w.isupper() and w.isalpha() for w in words):
+        return " ".join(w.capitalize() for w in words)
+    return name
+
+
 def split_author(raw: str) -> list[dict]:
     """'Đoàn Ti Vi (Ban Tuyên giáo Thành ủy Hồng Ngự)' -> [{name, nameRaw}]"""
     raw = normalize_space(raw).strip(" .-–—")
@@ -457,24 +592,156 @@ def split_author(raw: str) -> list[dict]:
     if mu:
         return [{"name": mu.group(1).strip(), "nameRaw": raw}]
     out = []
-    for part in _NAME_TOKEN_SPLIT.split(raw):
+    for part in _split_names(raw):
         part = part.strip(" .")
         if not part:
             continue
-        name = re.sub(r"\s*\([^)]*\)\s*$", "", part).strip()
+        name = _titlecase_caps(re.sub(r"\s*\([^)]*\)\s*$", "", part).strip())
         if name:
             out.append({"name": name, "nameRaw": part})
     return out
 
 
-def _author_from_block(block: str) -> list[dict] | None:
+def _split_names(raw: str) -> list[str]:
+    """Split a byline at ',', ';', ' - ', 'và', never inside a unit in parentheses."""
+    out, depth, start = [], 0, 0
+    spans = []
+    for i, ch in enumerate(raw):
+        depth += ch == "("
+        depth -= ch == ")" and depth > 0
+        spans.append(depth)
+    for m in _NAME_TOKEN_SPLIT.finditer(raw):
+        if spans[m.start()] == 0 and m.start() > start:
+            out.append(raw[start:m.start()])
+            start = m.end()
+    out.append(raw[start:])
+    return out
+
+
+def _name_like(part: str, max_words: int = 4) -> bool:
+    """'Hải Yến', 'NGỌC HÂN', 'N.B', 'Thu Trang (TTVH-TT huyện)': a person's name as bylines print it."""
+    part = re.sub(r"\s*\([^()]{2,120}\)\s*$", "", part.strip(" .")).strip()
+    words = part.split()
+    if not 1 <= len(words) <= max_words or any(c in part for c in "?!:;\"“”"):
+        return False
+    for w in words:
+        letters = w.replace(".", "")
+        if not letters.isalpha() or not w[0].isupper():
+            return False
+        if not (w.isupper() or w[1:].replace(".", "").islower() or "." in w):
+            return False
+    return True
+
+
+def _names_line(block: str) -> bool:
+    """One to four names separated by ',', ' - ', 'và': 'Minh Quân - Hải Yến', 'HOÀNG THU'."""
+    parts = [p for p in _split_names(block.strip(" .")) if p.strip()]
+    if not 1 <= len(parts) <= 4:
+        return False
+    if len(parts) == 1:  # a single name: two to four words (one word is too weak a signal)
+        words = re.sub(r"\s*\([^()]*\)\s*$", "", parts[0]).split()
+        return 2 <= len(words) <= 4 and _name_like(parts[0])
+    return all(_name_like(p) and len(re.sub(r"\s*\([^()]*\)\s*$", "", p).split()) >= 2 for p in parts)
+
+
+# Source credits at the end of an article: "Theo baochinhphu.vn", "(Theo TTXVN)", "Nguồn: Báo Nhân Dân"
+_CREDIT = re.compile(r"^[(\[]?\s*(?:theo|nguồn(?:\s+tin)?)\s*:?\s*([^,;()\[\]]{2,70}?)\s*[)\]]?\s*\.?$", re.I)
+_SOURCE_WORDS = re.compile(r"^(?:Báo|Cổng|Đài|Tạp\s+chí|Thông\s+tấn|Trang|Website|Kênh|Truyền\s+hình|Tạp\s+san|Bản\s+tin)\b")
+_DOMAIN = re.compile(r"^[\w.-]+\.(?:vn|com|net|org|info|gov|edu)(?:\.vn)?(?:/\S*)?$", re.I)
+_ORG_LINE = re.compile(r"^(?:%s)\b[^.,;:!?/]{2,80}$" % r"(?:Phòng|Ban|Hội|Trung tâm|Văn phòng|UBND|Ủy ban|Uỷ ban|Đài|Báo(?!\s+cáo)|Sở|Cục|Chi cục|Đoàn|Công an|MTTQ|BCH|Ban Chấp hành|Đảng ủy|Đảng uỷ|Huyện ủy|Huyện uỷ|Thành ủy|Thành uỷ|Tỉnh ủy|Tỉnh uỷ)")
+
+
+def _credit(block: str) -> list[dict] | None:
+    m = _CREDIT.match(block)
+    if not m:
+        return None
+    src = m.group(1).strip(" .")
+    if _DOMAIN.match(src) or (src.isupper() and len(src) <= 12) or _SOURCE_WORDS.match(src) or _names_line(src):
+        return [{"name": src, "nameRaw": block.strip()}]
+    return None
+
+
+def _author_from_block(block: str, others=(), known=None) -> list[dict] | None:
+    """The byline at the end of an article, or None. `others`: the article's other blocks (a
+    label that recurs in them, "Tác giả: …" in a list of award winners, is content). `known`:
+    the authors the layout's author element gave: then a bare name (or unit) line is taken only
+    when it names them again; a bare name line is a byline and joins them."""
     if len(block) > 160:
         return None
-    if _AUTHOR_LABEL.match(block):
+    m = _AUTHOR_LABEL.match(block)
+    if m:
+        label = block[: m.start(1)].casefold()
+        value = m.group(1).strip()
+        if any(b is not block and b[: len(label)].casefold() == label for b in others):
+            return None
+        if re.match(r"^(?:pv|ctv|phóng\s+viên|nhóm\s+pv)\b", label):
+            # interviews: "PV: Thời gian tới, … ?" is a question; a byline names people
+            return split_author(block) if _names_line(value) else None
+        if any(c in value for c in "?!") or len(value.split()) > 14 or not value[:1].isupper():
+            return None
         return split_author(block)
-    if _NAME.match(block) or _NAME_UNIT.match(block):
+    got = _credit(block)
+    if got:
+        return got
+    if _NAME.match(block) or _NAME_UNIT.match(block) or _names_line(block):
         return split_author(block)
+    if _ORG_LINE.match(block) and len(block.split()) <= 9:
+        org = [{"name": block.strip(), "nameRaw": block.strip()}]
+        if known:  # a unit's name line is a byline only where the layout did not give one
+            return org if block.strip().casefold() in {a["name"].casefold() for a in known} else None
+        return org
     return None
+
+
+_ARTICLE_AUTHOR = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    "//meta[@property='article:author' or @name='article:author']/@content", smart_strings=False)
+_NOT_A_PERSON = re.compile(r"^(?:admin(?:istrator)?|quản\s+trị(?:\s+viên)?|biên\s+tập(?:\s+viên)?|editor|webmaster|root|user\d*)$", re.I)
+
+
+def _metadata_authors(sel) -> list[dict]:
+    """People the page's metadata names as authors: JSON-LD `author` of type Person (or untyped,
+    inside an article node) and `article:author`. `<meta name="author">` is left out: portals
+    fill it with the site's or the CMS account's name."""
+    names: list[str] = []
+    for node in D.jsonld_nodes(sel):
+        types = node.get("@type")
+        types = {t.lower() for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
+        if not types & {"newsarticle", "article", "blogposting", "reportagenewsarticle", "webpage"}:
+            continue
+        got = node.get("author")
+        for a in (got if isinstance(got, list) else [got]):
+            if isinstance(a, dict) and a.get("@type") in (None, "Person") and isinstance(a.get("name"), str):
+                names.append(a["name"])
+            elif isinstance(a, str) and not a.startswith("http"):
+                names.append(a)
+    root = sel.root if hasattr(sel, "root") else sel
+    for v in _ARTICLE_AUTHOR(root):
+        if not v.startswith("http"):
+            names.append(v)
+    out, seen = [], set()
+    for n in names:
+        n = fix_unicode(normalize_space(n))[0]
+        if n and n.casefold() not in seen and not _NOT_A_PERSON.match(n) and len(n) <= 80:
+            seen.add(n.casefold())
+            out.append({"name": n, "nameRaw": n})
+    return out
+
+
+_VIEW_COUNT = re.compile(r"(?:lượt\s+xem|số\s+lần\s+xem|lượt\s+đọc|đã\s+xem|views?)\s*:?\s*[\d.,]+", re.I)
+
+
+def _date_segment(text: str) -> str:
+    """The part of a date line that is the date: 'Ngày đăng: 20/06/2023 | Lượt xem: 64' ->
+    'Ngày đăng: 20/06/2023'. A line without separators comes back as it was (minus a view count)."""
+    text = normalize_space(_VIEW_COUNT.sub(" ", text or "")).strip(" |•·-–")
+    parts = [p.strip() for p in re.split(r"\s*[|•·]\s*", text) if p.strip()]
+    if len(parts) <= 1:
+        return text
+    for p in parts:
+        pd = D.parse_date(p)
+        if pd is not None and (pd.value is not None or not pd.has_year):
+            return p
+    return text
 
 
 def _strip_title(title: str, layout: Layout) -> str:
@@ -657,9 +924,9 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
                     if not isinstance(el, str):
                         _drop(el)
 
-    images, attachments, blocks = [], [], []
+    images, videos, attachments, blocks = [], [], [], []
     if body is not None:
-        images, caption_els = _collect_images(body, base, layout, counters)
+        images, videos, caption_els = _collect_images(body, base, layout, counters)
         attachments = _attachments([body], base)
         blocks = clean_blocks(block_texts(body, skip=caption_els, counters=counters), counters)
     if layout.attachments:
@@ -692,7 +959,7 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
                 title = b  # "<site name> - <title>" from <title>: the page's own heading is the headline
                 norm_title = bf
             continue
-        if (i < 3 or i >= len(blocks) - 2) and _is_date_line(b):
+        if (i < 3 or i >= len(blocks) - 2) and not isinstance(b, CellText) and _is_date_line(b):
             counters["boilerplate/date_line"] += 1
             date_line_pd = date_line_pd or D.parse_date(b, source="page")
             continue
@@ -703,30 +970,61 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         if blocks[:n] != lead_blocks:
             blocks = lead_blocks + [b for b in blocks if b not in lead_blocks]
 
-    # ---- author from the end of the body
+    # ---- author from the end of the body: the byline, and a source credit after or before it
     if blocks:
+        found: list[dict] = []
         for k in (1, 2):
-            if len(blocks) >= k + 1:
-                got = _author_from_block(blocks[-k])
+            if len(blocks) >= k + 1 and not isinstance(blocks[-k], CellText):
+                got = _author_from_block(blocks[-k], blocks, known=authors)
                 if got:
-                    if not authors:
-                        authors = got
-                        counters["extract/author_from_body"] += 1
+                    found = got
                     del blocks[-k]
+                    if k == 1 and len(blocks) >= 2 and not isinstance(blocks[-1], CellText) \
+                            and _credit(got[0]["nameRaw"]) is not None:
+                        more = _author_from_block(blocks[-1], blocks, known=authors)  # the byline above a credit
+                        if more:
+                            found = more + found
+                            del blocks[-1]
                     break
+        if found and not authors:
+            authors = found
+            counters["extract/author_from_body"] += 1
+        elif found:
+            have = {a["name"].casefold() for a in authors}
+            authors = authors + [a for a in found if a["name"].casefold() not in have]  # a credit line
     # "Tác giả: …" anywhere in the last blocks of the page
     if not authors:
+        body_root = body_sel.root if body_sel is not None and not isinstance(body_sel.root, str) else None
         for s in _AUTHOR_TEXT_XPATH(sel.root)[:3]:
             t = normalize_space(s)
+            owner = s.getparent() if hasattr(s, "getparent") else None
+            if body_root is not None and owner is not None and (owner is body_root or body_root in owner.iterancestors()):
+                continue  # inside the article text: content (a list of award winners), not its byline
             if _AUTHOR_LABEL.match(t) and len(t) < 120:
                 authors = split_author(t)
                 break
 
+    if not authors:
+        authors = _metadata_authors(sel)
+        if authors:
+            counters["extract/author_from_meta"] += 1
+
     description = " ".join(lead_blocks) if lead_blocks else None
     if not description:
-        meta_desc = _first_value(sel.root, _META_DESCRIPTION)
-        if meta_desc and blocks and normalize_space(meta_desc)[:40] == blocks[0][:40]:
-            description = fix_unicode(normalize_space(meta_desc))[0]
+        # the page's description is the lead when it is the whole first paragraph; a cut-off
+        # excerpt of it ("…", "...") is the CMS's teaser, not a lead the page has
+        meta_desc = fix_unicode(normalize_space(_first_value(sel.root, _META_DESCRIPTION) or ""))[0]
+        if meta_desc and blocks and meta_desc.rstrip(" .…").casefold() == blocks[0].rstrip(" .…").casefold() \
+                and not meta_desc.endswith(("...", "…")):
+            description = blocks[0]
+    if not description and blocks and body is not None and 60 <= len(blocks[0]) <= 700:
+        # a sapo printed as the body's first paragraph in bold (many portals' editors do this)
+        first = next((el for el in body.iter("p", "div", "h2", "h3") if el is not body and normalize_space(el.text_content())
+                      and el.find(".//p") is None and el.find(".//div") is None), None)
+        if first is not None and _all_bold(first) \
+                and normalize_space(fix_unicode(first.text_content())[0]) == blocks[0]:
+            description = blocks[0]
+            counters["extract/lead_from_bold"] += 1
 
     # ---- dates
     date_raw = None
@@ -735,12 +1033,20 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         s = _first(sel, [q])
         if s is None:
             continue
-        t = _text_of(s)
-        if not t and not isinstance(s.root, str):
-            t = s.root.get("datetime") or s.root.get("content") or ""
+        t = _date_segment(_text_of(s))
+        attr = None if isinstance(s.root, str) else (s.root.get("datetime") or s.root.get("content"))
+        if not t and attr:
+            t = attr
         if t:
             date_raw = t
             pd = D.parse_date(t, source="page")
+            if attr and attr != t:
+                # the machine-readable value is the more precise; the raw stays the page's wording
+                apd = D.parse_date(attr, source="page")
+                if apd is not None and apd.value is not None and (
+                        pd is None or pd.value is None or pd.value.date() == apd.value.date()):
+                    apd.raw = t
+                    pd = apd
             break
     meta_pd = D.metadata_date(sel)
     if pd is None or (pd.value is None and pd.has_year):
@@ -772,8 +1078,9 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
             page_years=page_years,
             listing_years=[int(listing_date[:4])] if listing_date else [],
             url_years=D.url_year(url),
-            title_years=D.years_in(title),
-            body_years=[y for b in blocks for y in D.years_in(b)],
+            title_years=D.event_years(title),
+            lead_years=D.event_years(blocks[0]) if blocks else [],
+            body_years=[y for b in blocks for y in D.event_years(b)],
         )
         pd = D.resolve(pd, ctx)
     if pd is not None and pd.value is None:
@@ -807,6 +1114,7 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         "dateModified": modified.iso() if modified else None,
         "authors": authors,
         "images": images,
+        "videos": videos,
         "attachments": attachments,
         "inLanguage": lang if lang in ("vi", "en") else "vi",
         "section": section,
@@ -818,23 +1126,72 @@ _HIDDEN_XPATH = __import__("lxml.etree", fromlist=["XPath"]).XPath(
     ".//*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''), 'display:none')"
     " or contains(translate(@style, ' ', ''), 'visibility:hidden')]")
 _RELATED_HEAD = re.compile(
-    r"^(?:tin\s+liên\s+quan|bài\s+(?:viết\s+)?liên\s+quan|tin\s+khác|các\s+tin\s+khác|tin\s+cùng\s+chuyên\s+mục|"
-    r"xem\s+thêm|đọc\s+thêm|có\s+thể\s+bạn\s+quan\s+tâm|tin\s+mới(?:\s+nhất)?|bài\s+viết\s+khác|related)\b", re.I)
+    r"^[\s»>›•·*\-–]*(?:tin\s+liên\s+quan|bài\s+(?:viết\s+)?liên\s+quan|tin\s+khác|các\s+tin\s+khác|tin\s+cùng\s+chuyên\s+mục|"
+    r"tin\s+bài\s+khác|các\s+bài\s+(?:viết\s+)?khác|xem\s+thêm|đọc\s+thêm|xem\s+tiếp|có\s+thể\s+bạn\s+quan\s+tâm|"
+    r"tin\s+mới(?:\s+nhất)?|bài\s+viết\s+khác|related)\b", re.I)
+# the heading alone: "Tin liên quan:", "» Xem thêm:", "ĐỌC THÊM"
+_RELATED_HEADING = re.compile(_RELATED_HEAD.pattern + r"[\s:»>…]*$", re.I)
+
+
+def _link_share(el) -> tuple[int, int]:
+    """(characters of text, characters of link text) of an element."""
+    text = len(normalize_space(el.text_content()))
+    links = sum(len(normalize_space(a.text_content())) for a in el.iter("a"))
+    return text, links
 
 
 def _drop_related_boxes(body, counters):
-    """A "Tin liên quan" box placed inside the article: a container that opens with a related-news
-    heading and is mostly links. It is removed as a whole, and the article text after it stays."""
-    for el in list(body.iter("div", "section", "aside", "table", "ul", "nav")):
+    """Related-news blocks placed inside the article, removed with the article text around them
+    kept:
+    - a container (or a paragraph) that opens with a related-news heading and is mostly links;
+    - a heading alone on its line ("Tin liên quan:", "Xem thêm:") with the run of link blocks
+      that follows it (a list, or paragraphs of one link each), up to the next prose."""
+    for el in list(body.iter("div", "section", "aside", "table", "ul", "nav", "p", "li")):
         if el is body or el.getparent() is None:
             continue
         text = normalize_space(el.text_content())
-        if not text or len(text) > 3000 or not _RELATED_HEAD.match(text):
+        if not text or len(text) > 3000 or not _RELATED_HEAD.match(text) or _RELATED_HEADING.match(text):
             continue
-        link_text = sum(len(normalize_space(a.text_content())) for a in el.iter("a"))
+        _, link_text = _link_share(el)
         if link_text >= 0.5 * len(text):
             _drop(el)
             counters["boilerplate/related_news_box"] += 1
+    for el in list(body.iter()):
+        if not isinstance(el.tag, str) or el is body or el.getparent() is None or el.tag == "a":
+            continue
+        if el.tag not in ("p", "div", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "header", "li", "em"):
+            continue
+        text = normalize_space(el.text_content())
+        if not text or len(text) > 60 or not _RELATED_HEADING.match(text):
+            continue
+        head = el  # the outermost element that holds nothing but the heading
+        while head.getparent() is not None and head.getparent() is not body \
+                and normalize_space(head.getparent().text_content()) == text:
+            head = head.getparent()
+        if head.getparent() is None or (head.tail or "").strip():
+            continue
+        run = []
+        nxt = head.getnext()
+        while nxt is not None:
+            if isinstance(nxt.tag, str):
+                n_text, n_links = _link_share(nxt)
+                if n_text and n_links < 0.5 * n_text:
+                    break  # prose: the article goes on
+                if any(_DOC_LINK.search(a.get("href") or "") for a in nxt.iter("a")):
+                    break  # the article's attachments, not related news
+                if n_text or nxt.find(".//img") is None:
+                    run.append(nxt)
+                else:
+                    break
+            if (nxt.tail or "").strip():
+                break
+            nxt = nxt.getnext()
+        if not any(_link_share(r)[1] for r in run):
+            continue  # no links follow: the block rules decide (a trailing heading ends the article)
+        for r in run:
+            _drop(r)
+        _drop(head)
+        counters["boilerplate/related_news_box"] += 1
 
 
 def _drop(el):

@@ -18,6 +18,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from .text import CellText, same_kind
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -117,12 +119,16 @@ def apply_rules(blocks: list[str], rules=SHARED_RULES, counters: Counter | None 
     strip_rules = [r for r in rules if r.kind == "strip"]
     other = [r for r in rules if r.kind != "strip"]
     for i, block in enumerate(blocks):
+        orig = block
         for r in strip_rules:
             block, n = r.pattern.subn(" ", block)
             if n:
                 counters[f"boilerplate/{r.name}"] += n
                 block = " ".join(block.split())
         if not block:
+            continue
+        if isinstance(orig, CellText):  # a data table's cell is content, whatever it says
+            kept.append(same_kind(orig, block))
             continue
         hit = None
         for r in other:

@@ -35,8 +35,9 @@ _ISO = re.compile(
     r"(Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
 )
 _DMY = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})(?![\d/])")
+# "ngày 24 tháng 3 năm 2023", "24 tháng 3, 2023", and the .NET/ICU vi-VN long form "6 tháng 7 2023"
 _LONG = re.compile(
-    r"(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s*(?:năm|,)\s*(\d{4}))?", re.I
+    r"(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s*(?:năm|,)?\s*(\d{4})(?!\d))?", re.I
 )
 _DM = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])")
 _TIME = re.compile(
@@ -48,7 +49,8 @@ _YEAR = re.compile(r"(?<![\d/.\-])(199\d|20[0-9]\d)(?![\d])")
 # A lead that opens with an event date: "Chiều ngày 21/12, …", "Sáng 24/3, …", "Ngày 01/11, …",
 # possibly after a dateline "BBK - ".
 _LEAD_DATE = re.compile(
-    r"^(?:[A-ZĐ][\wĐđ.]{1,12}\s*[-–]\s*)?(?:(?:sáng|trưa|chiều|tối|đêm)\s+)?(?:hôm\s+)?(?:ngày\s+)?"
+    r"^(?:[(\[]?[A-ZĐÀ-Ỹ][\w.]{0,20}(?:\s+[A-ZĐÀ-Ỹ][\w.]*){0,3}[)\]]?\s*[-–—:]\s*)?"  # dateline: BBK -, (BBK) -, Chợ Mới -
+    r"(?:(?:sáng|trưa|chiều|tối|đêm)\s+)?(?:hôm\s+)?(?:ngày\s+)?"
     r"(\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)",
     re.I,
 )
@@ -102,6 +104,8 @@ def _time_in(text: str, part_of_day: str | None) -> tuple[int, int, int] | None:
     suffix = (m.group(4) or "").lower()
     if suffix in ("pm", "ch") and hh < 12:
         hh += 12
+    elif suffix in ("am", "sa") and hh == 12:
+        hh = 0  # 12:30 SA (sáng) is half past midnight
     elif part_of_day and part_of_day.lower() in ("chiều", "tối", "đêm") and hh < 12:
         hh += 12
     if hh > 23 or mi > 59 or ss > 59:
@@ -198,6 +202,18 @@ def complete_year(pd: ParsedDate, year: int, year_source: str) -> ParsedDate:
 
 def years_in(text: str | None) -> list[int]:
     return [int(y) for y in _YEAR.findall(text or "")]
+
+
+# years that name a period or a target, not when something happened: "giai đoạn 2021 – 2025",
+# "nhiệm kỳ 2020-2025" (term of office), "đến năm 2030" (until), "tầm nhìn 2045" (vision)
+_PERIOD_YEARS = re.compile(
+    r"(?<!\d)(?:199\d|20\d\d)\s*[-–—]\s*(?:199\d|20\d\d)(?!\d)"
+    r"|(?:đến|tới|trước|sau|tầm\s+nhìn|định\s+hướng)\s+(?:năm\s+)?(?:199\d|20\d\d)(?!\d)", re.I)
+
+
+def event_years(text: str | None) -> list[int]:
+    """Years in running text, without those of periods and targets."""
+    return years_in(_PERIOD_YEARS.sub(" ", text or ""))
 
 
 def infer_year(candidates: list[tuple[str, list[int]]]) -> tuple[int, str] | None:
@@ -334,6 +350,7 @@ class DateContext:
     listing_years: list[int] = field(default_factory=list)
     url_years: list[int] = field(default_factory=list)
     title_years: list[int] = field(default_factory=list)
+    lead_years: list[int] = field(default_factory=list)
     body_years: list[int] = field(default_factory=list)
 
     def candidates(self):
@@ -342,6 +359,7 @@ class DateContext:
             ("listing", self.listing_years),
             ("url", self.url_years),
             ("title", self.title_years),
+            ("lead", self.lead_years),
             ("body", self.body_years),
         ]
 

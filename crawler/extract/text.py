@@ -61,14 +61,53 @@ def fix_unicode(text: str) -> tuple[str, bool]:
     return unicodedata.normalize("NFC", text), repaired
 
 
+class CellText(str):
+    """A block that is a cell of a data table (a grid of figures, times, names): it is article
+    content whatever it says, so whole-block chrome rules ("7:30", "Tổng số", "Email") and the
+    author and date-line heuristics leave it alone."""
+
+    __slots__ = ()
+
+
+def same_kind(orig: str, new: str) -> str:
+    """`new` keeps the CellText mark of `orig` through text repairs."""
+    return CellText(new) if isinstance(orig, CellText) and not isinstance(new, CellText) else new
+
+
+def _own(table, tag):
+    """`tag` elements of this table, not of the tables nested in its cells."""
+    return [el for el in table.iter(tag) if next(el.iterancestors("table"), None) is table]
+
+
+def is_data_table(table) -> bool:
+    """A grid of content (at least two rows of at least two cells; cells of short text that is
+    mostly not links), as opposed to a layout table (one column of blocks, a toolbar row, a
+    picture with its caption, a page built of tables around menus and forms)."""
+    if table.find(".//form") is not None or table.find(".//ul") is not None or table.find(".//h1") is not None:
+        return False
+    wide = cells = 0
+    for tr in _own(table, "tr"):
+        n = sum(1 for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th"))
+        wide += n >= 2
+        cells += n
+    if wide < 2 or not cells:
+        return False
+    text = sum(len(normalize_space(el.text_content())) for el in _own(table, "td") + _own(table, "th"))
+    link = sum(len(normalize_space(a.text_content())) for a in table.iter("a"))
+    return text / cells <= 300 and link <= 0.5 * max(text, 1)
+
+
 def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
     """Text of an element as a list of blocks: block elements, <br> and table cells break.
 
     `skip` is an optional set of elements whose subtrees are left out (already consumed, e.g.
-    captions). Iterative walk, so deeply nested (never-closed) markup cannot exhaust the stack.
+    captions). Blocks from the cells of data tables come out as `CellText`. Iterative walk, so
+    deeply nested (never-closed) markup cannot exhaust the stack.
     """
     blocks: list[str] = []
     buf: list[str] = []
+    cells: list = []  # the data-table cells the walk is inside
+    data_tables: dict = {}
 
     def flush():
         if buf:
@@ -80,8 +119,17 @@ def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
                     counters["text/mojibake_repaired"] += 1
             text = normalize_space(raw)
             if text:
-                blocks.append(text)
+                blocks.append(CellText(text) if cells else text)
             buf.clear()
+
+    def data_cell(el) -> bool:
+        table = next(el.iterancestors("table"), None)
+        if table is None:
+            return False
+        got = data_tables.get(table)
+        if got is None:
+            got = data_tables[table] = is_data_table(table)
+        return got
 
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, el in walker:
@@ -101,11 +149,15 @@ def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
                 continue
             if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
                 flush()
+            if tag in ("td", "th") and data_cell(el):
+                cells.append(el)
             if el.text and tag not in LINE_BREAK_TAGS:
                 buf.append(el.text)
         else:
             if tag is not None and tag in BLOCK_TAGS:
                 flush()
+            if cells and cells[-1] is el:
+                cells.pop()
             if el is not root and el.tail:
                 buf.append(el.tail)
     flush()
@@ -198,8 +250,8 @@ def repair_glued_words(text: str) -> tuple[str, int]:
 def clean_blocks(blocks: list[str], counters: Counter | None = None) -> list[str]:
     """Unicode repair, NFC and glued-word repair over blocks; counts into `counters`."""
     out = []
-    for b in blocks:
-        b, repaired = fix_unicode(b)
+    for orig in blocks:
+        b, repaired = fix_unicode(orig)
         if repaired and counters is not None:
             counters["text/mojibake_repaired"] += 1
         b, k = repair_glued_words(b)
@@ -207,5 +259,5 @@ def clean_blocks(blocks: list[str], counters: Counter | None = None) -> list[str
             counters["text/glued_words_repaired"] += k
         b = normalize_space(b)
         if b:
-            out.append(b)
+            out.append(same_kind(orig, b))
     return out

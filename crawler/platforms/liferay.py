@@ -38,7 +38,9 @@ ARTICLE_62 = Layout(
     body=(".asset-full-content .journal-content-article", ".journal-content-article"),
     remove=(".asset-links", ".asset-ratings", ".taglib-social-bookmarks", ".print-action", ".asset-metadata"),
 )
-LAYOUTS = (ARTICLE, ARTICLE_62)
+# 6.2 first: it is chosen only where its markup is on the page (and, for archive captures, only
+# for captures made before the move to Liferay 7)
+LAYOUTS = (ARTICLE_62, ARTICLE)
 
 
 class BaseSpider(PortalSpider):

@@ -24,5 +24,5 @@ class BaseSpider(PortalSpider):
     listing_items = (".news-list h3.news-title a", ".news-list h3 a", ".list-news .title a", ".post-list h3 a")
     next_page = (".pagination a.next", ".pagination a[rel='next']", ".pager a.next")
     pager_links = (".pagination a", ".pager a")
-    listing_date = ".date"
+    listing_date = ".news-date, .date, time"
     layouts = LAYOUTS
