@@ -97,16 +97,19 @@ def is_data_table(table) -> bool:
     return text / cells <= 300 and link <= 0.5 * max(text, 1)
 
 
+ROW_SEPARATOR = " | "  # between the cells of a data table's row
+
+
 def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
     """Text of an element as a list of blocks: block elements, <br> and table cells break.
 
-    `skip` is an optional set of elements whose subtrees are left out (already consumed, e.g.
-    captions). Blocks from the cells of data tables come out as `CellText`. Iterative walk, so
-    deeply nested (never-closed) markup cannot exhaust the stack.
+    A data table (`is_data_table`) gives one block per row, its cells joined by " | ", marked
+    `CellText`. `skip` is an optional set of elements whose subtrees are left out (already
+    consumed, e.g. captions). The root itself is never skipped (the text of a <title> is its
+    text). Iterative walk, so deeply nested (never-closed) markup cannot exhaust the stack.
     """
     blocks: list[str] = []
     buf: list[str] = []
-    cells: list = []  # the data-table cells the walk is inside
     data_tables: dict = {}
 
     def flush():
@@ -119,11 +122,11 @@ def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
                     counters["text/mojibake_repaired"] += 1
             text = normalize_space(raw)
             if text:
-                blocks.append(CellText(text) if cells else text)
+                blocks.append(text)
             buf.clear()
 
-    def data_cell(el) -> bool:
-        table = next(el.iterancestors("table"), None)
+    def data_row(tr) -> bool:
+        table = next(tr.iterancestors("table"), None)
         if table is None:
             return False
         got = data_tables.get(table)
@@ -138,7 +141,7 @@ def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
                 buf.append(el.tail)
             continue
         tag = _tag(el)
-        skipped = tag is not None and (tag in SKIP_TAGS or (skip is not None and el in skip))
+        skipped = el is not root and tag is not None and (tag in SKIP_TAGS or (skip is not None and el in skip))
         if event == "start":
             if tag is None:
                 continue
@@ -149,15 +152,21 @@ def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
                 continue
             if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
                 flush()
-            if tag in ("td", "th") and data_cell(el):
-                cells.append(el)
+            if tag == "tr" and data_row(el):
+                cells = []
+                for cell in el:
+                    if isinstance(cell.tag, str) and cell.tag in ("td", "th") and not (skip is not None and cell in skip):
+                        cells.append(" ".join(block_texts(cell, skip, counters)))
+                row = ROW_SEPARATOR.join(c for c in cells if c)
+                if row:
+                    blocks.append(CellText(row))
+                walker.skip_subtree()
+                continue
             if el.text and tag not in LINE_BREAK_TAGS:
                 buf.append(el.text)
         else:
             if tag is not None and tag in BLOCK_TAGS:
                 flush()
-            if cells and cells[-1] is el:
-                cells.pop()
             if el is not root and el.tail:
                 buf.append(el.tail)
     flush()
