@@ -65,3 +65,43 @@ def test_lead_dates(lead, raw):
 
 def test_lead_without_date():
     assert lead_date("Đồng chí Ma Từ Đông Điền chủ trì.") is None
+
+
+@pytest.mark.parametrize("text,iso", [
+    ("6 tháng 7 2023", "2023-07-06T00:00:00+07:00"),                       # .NET/ICU vi-VN long date
+    ("Thứ Năm, 6 tháng 7 2023 - 16:05", "2023-07-06T16:05:00+07:00"),
+    ("14 Tháng Sáu, 2023", "2023-06-14T00:00:00+07:00"),                   # month written as a word
+    ("8 Tháng Năm, 2023 10:15", "2023-05-08T10:15:00+07:00"),
+    ("ngày 2 tháng Mười Hai năm 2023", "2023-12-02T00:00:00+07:00"),
+    ("06/07/2023 12:30:00 SA", "2023-07-06T00:30:00+07:00"),               # 12 SA is half past midnight
+    ("06/07/2023 12:30:00 CH", "2023-07-06T12:30:00+07:00"),
+    ("2023-07-06+0716:05:00", "2023-07-06T16:05:00+07:00"),                # NukeViet's article:published_time
+])
+def test_more_phrasings(text, iso):
+    assert parse_date(text).iso() == iso
+
+
+@pytest.mark.parametrize("text", ["Tháng Sáu", "14 Tháng Sáu", "Thứ Sáu", "hôm nay", "2 ngày trước", "5 June"])
+def test_never_the_clock(text):
+    """dateparser fills what a text lacks from the clock: a date without a year is never read."""
+    pd = parse_date(text)
+    assert pd is None or pd.value is None
+
+
+@pytest.mark.parametrize("lead,raw", [
+    ("(BBK) - Sáng 24/3, Tỉnh đoàn", "(BBK) - Sáng 24/3"),
+    ("Chợ Mới - Sáng 24/3, Hội Nông dân", "Chợ Mới - Sáng 24/3"),
+    ("(Chinhphu.vn) - Chiều 5/6, Thủ tướng", "(Chinhphu.vn) - Chiều 5/6"),
+])
+def test_lead_datelines(lead, raw):
+    assert lead_date(lead).raw == raw
+
+
+def test_period_and_target_years_do_not_date_an_article():
+    from crawler.extract.dates import event_years
+
+    body = "triển khai chuyên đề năm 2023, giai đoạn 2021 – 2025, nhiệm kỳ 2020-2025, phấn đấu đến năm 2030"
+    assert event_years(body) == [2023]
+    pd = resolve(parse_date("Sáng 24/3"), DateContext(lead_years=event_years("Sáng 24/3, … năm 2023"),
+                                                       body_years=[2025, 2025, 2023]))
+    assert pd.value.year == 2023 and pd.year_source == "lead"

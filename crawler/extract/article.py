@@ -27,12 +27,15 @@ _DOC_LINK = re.compile(r"\.(?:%s)(?:$|[?#]|/[0-9a-f]{8}-[0-9a-f-]{27,}|/[\w-]*(?
 _CAPTION_CLASS = re.compile(r"caption|chu-?thich|chuthich|image[-_]?desc|img[-_]?desc|desc[-_]?img|note[-_]?img|photo[-_]?desc|pcaption|expnote|fig[-_]?cap", re.I)
 # Author lines: Tác giả (author), Tin, ảnh (text and photos), Bài và ảnh, Nguồn (source), Theo (per)
 _AUTHOR_LABEL = re.compile(
-    r"^(?:tác\s+giả|người\s+viết|tin(?:\s*[,&và]+\s*|\s+và\s+)ảnh|bài(?:\s*[,&và]+\s*|\s+và\s+)ảnh|tin\s+bài|bài|tin|ảnh|phóng\s+viên|pv|ctv|nhóm\s+pv)\s*:\s*(.+)$",
+    r"^(?:tác\s+giả(?:\s+bài\s+viết)?|người\s+viết|tin(?:\s*[,&và]+\s*|\s+và\s+)ảnh|bài(?:\s*[,&và]+\s*|\s+và\s+)ảnh|tin\s+bài|bài|tin|ảnh|phóng\s+viên|pv|ctv|nhóm\s+pv)\s*:\s*(.+)$",
     re.I,
 )
-_NAME_WORD = r"[A-ZĐÀ-ỸÂĂÊÔƠƯÁÉÍÓÚÝ][a-zđà-ỹ]+"
+_NAME_WORD = r"[A-ZĐÀ-ỸÂĂÊÔƠƯÁÉÍÓÚÝ][a-zđà-ỹ]*(?:[’'][A-Za-zđà-ỹ]+)?[a-zđà-ỹ]*"  # H’Bla, Niê
 _NAME = re.compile(r"^[-–—\s]*((?:%s)(?:\s+%s){1,4})\s*(\((?:[^()]{2,120})\))?\s*\.?$" % (_NAME_WORD, _NAME_WORD))
-_ORG_WORDS = r"(?:Phòng|Ban|Hội|Trung tâm|Văn phòng|UBND|Ủy ban|Uỷ ban|Trường|Đài|Báo|Tổ|Sở|Cục|Chi cục|Đoàn|Công an|Bệnh viện|Trạm|MTTQ|Huyện|Xã|Thị trấn|Phường)"
+_ORG_WORDS = (r"(?:Phòng|Ban|Hội|Trung tâm|TT|Văn phòng|UBND|Ủy ban|Uỷ ban|Trường|Đài|Báo|Tổ|Sở|Cục|Chi cục|Đoàn|Công an|"
+              r"Bệnh viện|BV|Trạm|MTTQ|Huyện|Xã|Thị trấn|Phường|Khoa|Bộ phận|Đội|Chi nhánh|Chi bộ|Đảng ủy|Đảng uỷ|"
+              r"Huyện ủy|Huyện uỷ|Thành ủy|Thành uỷ|Tỉnh ủy|Tỉnh uỷ|Liên đoàn|Hợp tác xã|HTX|Công ty|Viện|Thư viện|"
+              r"Tạp chí|Cổng|Ban biên tập|BBT|Trung đoàn|Ban chỉ huy|Bảo tàng|Nhà văn hóa|Tòa án|Viện kiểm sát|Kho bạc|Chi cục)")
 _NAME_UNIT = re.compile(r"^[-–—\s]*((?:%s)(?:\s+%s){1,4})\s*[-–—]\s*(%s\b.{2,100})$" % (_NAME_WORD, _NAME_WORD, _ORG_WORDS))
 _NAME_TOKEN_SPLIT = re.compile(r"\s*(?:,|;|\s-\s|\s–\s|\bvà\b)\s*")
 _AUTHOR_TEXT_XPATH = __import__("lxml.etree", fromlist=["XPath"]).XPath(
@@ -59,6 +62,7 @@ class Layout:
     section: tuple[str, ...] = ()
     attachments: tuple[str, ...] = ()
     captions: tuple[str, ...] = ()
+    featured: tuple[str, ...] = ()  # the lead picture kept outside the body (with its caption)
     remove: tuple[str, ...] = ()
     boilerplate: tuple = ()
     title_suffix: str | None = None  # regex stripped from <title>, e.g. r"\s*[-|]\s*Báo Bắc Kạn.*$"
@@ -625,10 +629,10 @@ def _name_like(part: str, max_words: int = 4) -> bool:
     if not 1 <= len(words) <= max_words or any(c in part for c in "?!:;\"“”"):
         return False
     for w in words:
-        letters = w.replace(".", "")
+        letters = w.replace(".", "").replace("’", "").replace("'", "")
         if not letters.isalpha() or not w[0].isupper():
             return False
-        if not (w.isupper() or w[1:].replace(".", "").islower() or "." in w):
+        if not (letters.isupper() or letters[1:].islower() or "." in w or re.fullmatch(r"\w+[’']\w+", w)):
             return False
     return True
 
@@ -695,7 +699,10 @@ def _author_from_block(block: str, others=(), known=None) -> list[dict] | None:
 
 _ARTICLE_AUTHOR = __import__("lxml.etree", fromlist=["XPath"]).XPath(
     "//meta[@property='article:author' or @name='article:author']/@content", smart_strings=False)
-_NOT_A_PERSON = re.compile(r"^(?:admin(?:istrator)?|quản\s+trị(?:\s+viên)?|biên\s+tập(?:\s+viên)?|editor|webmaster|root|user\d*)$", re.I)
+_MICRODATA_AUTHOR = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    "//*[@itemprop='author'][contains(@itemtype, 'Person')]//*[@itemprop='name']/text()", smart_strings=False)
+_NOT_A_PERSON = re.compile(r"^(?:admin(?:istrator)?\d*|quản\s+trị(?:\s+viên)?(?:\s+\d+)?|biên\s+tập(?:\s+viên)?(?:\s+\d+)?|bientap\d*|"
+                           r"editor\d*|webmaster|root|user\d*|guest|khách|ban\s+biên\s+tập|bbt|super\s+user)$", re.I)
 
 
 def _metadata_authors(sel) -> list[dict]:
@@ -715,6 +722,8 @@ def _metadata_authors(sel) -> list[dict]:
             elif isinstance(a, str) and not a.startswith("http"):
                 names.append(a)
     root = sel.root if hasattr(sel, "root") else sel
+    for v in _MICRODATA_AUTHOR(root):
+        names.append(v)
     for v in _ARTICLE_AUTHOR(root):
         if not v.startswith("http"):
             names.append(v)
@@ -758,7 +767,8 @@ _DATE_LINE_WORDS = re.compile(
 )
 
 
-_PLACE_DATELINE = re.compile(r"^[A-ZĐÀ-Ỹ][\w.]*(?:\s+[A-ZĐÀ-Ỹ][\w.]*){0,3}\s*,\s*(?=ngày\s+\d)", re.UNICODE)
+# "Krông Búk, ngày …", "Ea H’leo, ngày …", "Cư M'gar, ngày …": a place (names with apostrophes too)
+_PLACE_DATELINE = re.compile(r"^[A-ZĐÀ-Ỹ][\w.’']*(?:\s+[A-ZĐÀ-Ỹ][\w.’']*){0,3}\s*,\s*(?=ngày\s+\d)", re.UNICODE)
 
 
 def _is_date_line(block: str) -> bool:
@@ -795,8 +805,8 @@ def trafilatura_body(html: str, url: str | None):
 # where the generic path (no layout) looks for a lead and a date: class names portals use
 _GENERIC_LEAD = ("[class*=sapo]", "[class*=summary]", "[class*=excerpt]", "[class*=post-description]", "[class*=article-description]", "[class*=tom-tat]", "[class*=tomtat]", "[itemprop=description]",
                  "[class*=lead]", "[class*=intro]", "[class*=trich-yeu]")
-_GENERIC_DATE = ("time[datetime]", "[class*=date]", "[class*=time]", "[class*=ngay]", "[class*=published]", "[class*=meta]",
-                 "[id*=date]", "[id*=Date]")
+_GENERIC_DATE = ("time[datetime]", "[class*=date]", "[class*=Date]", "[class*=time]", "[class*=ngay]", "[class*=published]",
+                 "[class*=meta]", "[class*=submitted]", "[class*=info]", "[id*=date]", "[id*=Date]", "[property*='dc:date']")
 
 
 def _generic_lead(root, body_el) -> list[str]:
@@ -819,21 +829,132 @@ def _generic_lead(root, body_el) -> list[str]:
     return []
 
 
-def _generic_date(root, body_el) -> D.ParsedDate | None:
+_CHROME_CLASS = re.compile(r"header|top-?bar|top_bar|banner|menu|navbar|footer|sidebar|side-bar|breadcrumb|widget|related|"
+                           r"other|tin-?khac|lien-?quan|weather|clock|today|marquee|slider|ticker|comment", re.I)
+_CHROME_TAGS = frozenset(("header", "footer", "nav", "aside", "li", "a", "marquee", "form", "select", "option"))
+
+
+def _in_chrome(el, stop=None, allow_header=False) -> bool:
+    """The element sits in page chrome (header bar with today's date, menus, sidebars, lists of
+    other news, comments), looking up to `stop` (the article's container), not beyond it."""
+    for a in (el, *el.iterancestors()):
+        if a is stop:
+            return False
+        tag = a.tag if isinstance(a.tag, str) else ""
+        if tag in _CHROME_TAGS and not (allow_header and tag == "header"):
+            return True
+        look = (a.get("class") or "") + " " + (a.get("id") or "")
+        m = _CHROME_CLASS.search(look)
+        if m and not (allow_header and m.group(0).lower() == "header"):
+            return True
+    return False
+
+
+def article_scope(root, title_el, body_el):
+    """The article's container: the lowest common ancestor of its title and its body (the
+    place of the date line, byline and attachments), or the body's parent."""
+    if body_el is None or isinstance(body_el, str):
+        return None
+    if title_el is not None and not isinstance(title_el, str):
+        mine = [body_el, *body_el.iterancestors()]
+        theirs = {title_el, *title_el.iterancestors()}
+        lca = next((a for a in mine if a in theirs), None)
+        if lca is not None and lca.tag not in ("html", "body") and lca is not body_el:
+            return lca
+    parent = body_el.getparent()
+    return parent if parent is not None and parent.tag not in ("html", "body") else None
+
+
+def _scope_blocks(scope, body_el):
+    """The article container's children that are neither the body nor page chrome (lists of
+    other news, share bars, comment forms): where attachments and bylines beside the body are."""
+    out = []
+    if scope is None:
+        return out
+    for child in scope.iter():
+        if not isinstance(child.tag, str) or child is scope:
+            continue
+        if body_el is not None and (child is body_el or body_el in child.iterancestors() or child in body_el.iterancestors()):
+            continue
+        parent = child.getparent()
+        if parent is not scope and not (body_el is not None and parent in body_el.iterancestors()):
+            continue  # direct children of the scope, or of the body's ancestors inside it
+        look = ((child.get("class") or "") + " " + (child.get("id") or ""))
+        if child.tag in ("nav", "aside", "footer", "form", "script", "style") or re.search(
+                r"related|other|tin-?khac|lien-?quan|comment|binh-?luan|share|social|tags?\b|sidebar|widget|menu|banner", look, re.I):
+            continue
+        out.append(child)
+    return out
+
+
+_AUTHOR_BOX = re.compile(r"author|tac-?gia|tacgia|byline|by-line|writer|nguoi-?viet", re.I)
+
+
+def _scope_author(scope, body_el) -> list[dict]:
+    """A byline element beside the body: class or rel says author, its text a short name line."""
+    for block in _scope_blocks(scope, body_el):
+        for el in (block, *block.iter()):
+            if not isinstance(el.tag, str):
+                continue
+            look = (el.get("class") or "") + " " + (el.get("id") or "") + " " + (el.get("rel") or "") + " " + (el.get("itemprop") or "")
+            if not _AUTHOR_BOX.search(look):
+                continue
+            text = fix_unicode(normalize_space(el.text_content()))[0]
+            if not text or len(text) > 120:
+                continue
+            got = _author_from_block(text) or (split_author(text) if _name_like(text.split(":")[-1].strip(), 5) else None)
+            if got and not any(_NOT_A_PERSON.match(a["name"]) for a in got):
+                return got
+    return []
+
+
+def _date_candidates(root, body_el, scope):
+    """Elements that may hold the page's date, in the order they are tried: inside the article's
+    container first (marked date elements, then any short line that is only a date), then, for
+    pages without a known layout, marked date elements elsewhere that are not page chrome."""
+    seen = set()
+
+    def outside_body(el):
+        return body_el is None or not (el is body_el or body_el in el.iterancestors())
+
+    if scope is not None:
+        for q in _GENERIC_DATE:
+            for el in css_all(scope, q):
+                if isinstance(el, str) or el in seen or not outside_body(el) or _in_chrome(el, scope, allow_header=True):
+                    continue
+                seen.add(el)
+                yield el, False
+        for el in scope.iter("p", "div", "span", "time", "em", "small", "i", "strong", "td", "h4", "h5", "h6"):
+            if el in seen or not outside_body(el) or el.find(".//p") is not None or _in_chrome(el, scope, allow_header=True):
+                continue
+            seen.add(el)
+            yield el, True
     for q in _GENERIC_DATE:
         for el in css_all(root, q):
-            if isinstance(el, str) or el.tag in ("html", "body", "meta", "script", "style"):
+            if isinstance(el, str) or el in seen or el.tag in ("html", "body", "meta", "script", "style"):
                 continue
-            if body_el is not None and (el is body_el or body_el in el.iterancestors()):
+            if not outside_body(el) or _in_chrome(el):
                 continue
-            if any(a.tag in ("a", "li", "aside", "footer", "nav") for a in el.iterancestors()) or el.tag == "a":
-                continue
-            text = el.get("datetime") or normalize_space(el.text_content())
-            if not text or len(text) > 80:
-                continue
-            pd = D.parse_date(text, source="page")
-            if pd and pd.value:
-                return pd
+            seen.add(el)
+            yield el, False
+
+
+def _generic_date(root, body_el, scope=None, scope_only=False) -> D.ParsedDate | None:
+    for el, strict in _date_candidates(root, body_el, scope):
+        if scope_only and (scope is None or not (el is scope or scope in el.iterancestors())):
+            break
+        text = el.get("datetime") or el.get("content") or _date_segment(normalize_space(el.text_content()))
+        if not text or len(text) > 80:
+            continue
+        if strict and not _is_date_line(text):
+            continue
+        pd = D.parse_date(text, source="page")
+        if pd and pd.value:
+            if el.get("datetime") or el.get("content"):
+                visible = _date_segment(normalize_space(el.text_content()))
+                if visible:
+                    pd.raw = visible
+            return pd
     return None
 
 
@@ -850,11 +971,12 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
 
     # ---- headline
     title = ""
+    title_el = None
     for q in layout.title:
         t = " ".join(clean_blocks(block_texts(s.root))) if (s := _first(sel, [q])) is not None and not isinstance(s.root, str) else ""
         t = re.sub(r"^null\s+", "", t)
         if t:
-            title = t
+            title, title_el = t, s.root
             break
     if not title:
         for q in ('meta[property="og:title"]::attr(content)', "h1", "title"):
@@ -864,6 +986,9 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
                 title = t
                 counters["extract/title_from_meta"] += 1
                 break
+    if title_el is None:
+        h1 = _first(sel, ["h1"])
+        title_el = h1.root if h1 is not None else None
     title = fix_unicode(title)[0]
 
     # ---- body element
@@ -888,9 +1013,11 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
                     _drop(el)
         if not normalize_space(body.text_content()):
             body = None
+    body_src = body_sel.root if body is not None and body_sel is not None else None  # the page's element
     if body is None and body_hint is not None:
         # the densest prose cluster of the page (crawler.extract.generic.page_kind)
         body = copy.deepcopy(body_hint)
+        body_src = body_hint
         if layout.body:
             counters["extract/fallback"] += 1
             notes.append("layout selectors found no body; densest prose block used")
@@ -931,6 +1058,21 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         blocks = clean_blocks(block_texts(body, skip=caption_els, counters=counters), counters)
     if layout.attachments:
         for a in _attachments([el for q in layout.attachments for el in css_all(sel.root, q)], base):
+            if a["url"] not in {x["url"] for x in attachments}:
+                attachments.append(a)
+    scope = article_scope(sel.root, title_el, body_src)
+    for q in layout.featured:
+        hit = _first(sel, [q])
+        if hit is None or isinstance(hit.root, str) or (body_src is not None and body_src in hit.root.iterancestors()):
+            continue
+        box = copy.deepcopy(hit.root)
+        lead_imgs, _, _ = _collect_images(box, base, Layout(), counters)
+        known = {im["url"] for im in images}
+        images = [im for im in lead_imgs if im["url"] not in known] + images
+        break
+    if scope is not None and path != "layout" or (scope is not None and not layout.attachments):
+        # documents linked beside the body ("Tệp đính kèm" under the article)
+        for a in _attachments([el for el in _scope_blocks(scope, body_src)], base):
             if a["url"] not in {x["url"] for x in attachments}:
                 attachments.append(a)
 
@@ -994,15 +1136,25 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
             authors = authors + [a for a in found if a["name"].casefold() not in have]  # a credit line
     # "Tác giả: …" anywhere in the last blocks of the page
     if not authors:
-        body_root = body_sel.root if body_sel is not None and not isinstance(body_sel.root, str) else None
+        body_root = body_src
         for s in _AUTHOR_TEXT_XPATH(sel.root)[:3]:
-            t = normalize_space(s)
             owner = s.getparent() if hasattr(s, "getparent") else None
             if body_root is not None and owner is not None and (owner is body_root or body_root in owner.iterancestors()):
                 continue  # inside the article text: content (a list of award winners), not its byline
+            block = owner
+            while block is not None and block.tag in ("strong", "b", "em", "i", "span", "font", "a"):
+                block = block.getparent()
+            t = normalize_space(block.text_content()) if block is not None else normalize_space(s)
+            if not _AUTHOR_LABEL.match(t):
+                t = normalize_space(s)  # "Tác giả: X" as one text node inside a longer block
             if _AUTHOR_LABEL.match(t) and len(t) < 120:
-                authors = split_author(t)
+                authors = split_author(fix_unicode(t)[0])
                 break
+    authors = [a for a in authors if not _NOT_A_PERSON.match(a["name"])]  # CMS accounts: admin, Biên tập viên
+    if not authors and scope is not None:
+        authors = _scope_author(scope, body_src)
+        if authors:
+            counters["extract/author_beside_body"] += 1
 
     if not authors:
         authors = _metadata_authors(sel)
@@ -1041,10 +1193,10 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
             date_raw = t
             pd = D.parse_date(t, source="page")
             if attr and attr != t:
-                # the machine-readable value is the more precise; the raw stays the page's wording
+                # the machine-readable value (datetime=, content=) is authoritative and the more
+                # precise; the raw stays the page's wording
                 apd = D.parse_date(attr, source="page")
-                if apd is not None and apd.value is not None and (
-                        pd is None or pd.value is None or pd.value.date() == apd.value.date()):
+                if apd is not None and apd.value is not None:
                     apd.raw = t
                     pd = apd
             break
@@ -1057,8 +1209,12 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         pd = meta_pd  # same day, more precise
     if (pd is None or pd.value is None) and date_line_pd is not None and date_line_pd.value is not None:
         pd = date_line_pd
-    if (pd is None or pd.value is None) and not layout.date:
-        gpd = _generic_date(sel.root, body_sel.root if body_sel is not None and not isinstance(body_sel.root, str) else None)
+    if pd is None or pd.value is None:
+        # the layout's date selectors found nothing (or there is no layout): a date line in the
+        # article's container, then (no layout) a marked date element that is not page chrome
+        body_root = body_src
+        gpd = _generic_date(sel.root, body_root, article_scope(sel.root, title_el, body_root),
+                            scope_only=bool(layout.date))
         if gpd is not None:
             pd = gpd
             counters["date/generic_scan"] += 1
@@ -1097,6 +1253,10 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         section = fix_unicode(_text_of(s))[0] or None if s is not None else None
     if not section:
         section = _first_value(sel.root, _META_SECTION)
+    if not section:
+        section = next((n["articleSection"] for n in D.jsonld_nodes(sel) if isinstance(n.get("articleSection"), str)), None)
+    if section:
+        section = fix_unicode(normalize_space(section))[0] or None
 
     canonical = _first_value(sel.root, _CANONICAL) or _first_value(sel.root, _OG_URL)
     lang = (_first_value(sel.root, _HTML_LANG) or "vi").split("-")[0].lower() or "vi"

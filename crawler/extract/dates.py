@@ -34,11 +34,20 @@ _ISO = re.compile(
     r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*"
     r"(Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
 )
+# NukeViet 4 writes article:published_time with PHP's date('Y-m-dTH:i:s'), where "T" prints the
+# zone abbreviation: "2023-07-06+0716:05:00" is 16:05 at +07
+_PHP_T = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})([+-]\d{2})(\d{2}):(\d{2})(?::(\d{2}))?(?!\d)")
 _DMY = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})(?![\d/])")
 # "ngày 24 tháng 3 năm 2023", "24 tháng 3, 2023", and the .NET/ICU vi-VN long form "6 tháng 7 2023"
 _LONG = re.compile(
     r"(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s*(?:năm|,)?\s*(\d{4})(?!\d))?", re.I
 )
+# "14 Tháng Sáu, 2023", "ngày 2 tháng Mười Hai năm 2023" (WordPress/Joomla in Vietnamese write month names)
+_MONTH_WORDS = {"một": 1, "giêng": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7,
+                "tám": 8, "chín": 9, "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12}
+_WORD_MONTH = re.compile(
+    r"(?<!\d)(\d{1,2})\s+tháng\s+(mười\s+một|mười\s+hai|một|giêng|hai|ba|tư|bốn|năm|sáu|bảy|bẩy|tám|chín|mười|chạp)"
+    r"\b\s*(?:năm|,)?\s*(\d{4})(?!\d)", re.I)
 _DM = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])")
 _TIME = re.compile(
     r"(?<![\d/.\-])(\d{1,2})\s*(?::|h|giờ)\s*(\d{2})(?:\s*:\s*(\d{2}))?(?:\s*(am|pm|sa|ch)\b)?",
@@ -130,11 +139,27 @@ def parse_date(text: str | None, source: str = "text") -> ParsedDate | None:
     pod_m = _PART_OF_DAY.search(t)
     pod = pod_m.group(1) if pod_m else None
 
+    m = _PHP_T.search(t)
+    if m:
+        y, mo, d, tzh, hh, mi, ss = m.groups()
+        pd.value = _mk(y, mo, d, hh, mi, ss or 0, _tz(tzh + ":00"))
+        pd.has_time = True
+        if pd.value:
+            return pd
     m = _ISO.search(t)
     if m:
         y, mo, d, hh, mi, ss, tz = m.groups()
         pd.value = _mk(y, mo, d, hh or 0, mi or 0, ss or 0, _tz(tz))
         pd.has_time = hh is not None
+        if pd.value:
+            return pd
+    m = _WORD_MONTH.search(t)
+    if m:
+        word = " ".join(m.group(2).lower().split())
+        rest = t[: m.start()] + " " + t[m.end():]
+        tm = _time_in(rest, pod)
+        pd.value = _mk(m.group(3), _MONTH_WORDS[word], m.group(1), *(tm or (0, 0, 0)))
+        pd.has_time = tm is not None
         if pd.value:
             return pd
     for rx in (_DMY, _LONG):
@@ -190,7 +215,13 @@ def _dateparser_fallback(t: str) -> datetime | None:
         return None
     if dt is None or not (MIN_YEAR <= dt.year <= MAX_YEAR):
         return None
-    return dt.astimezone(VN_TZ)
+    # dateparser completes what the text lacks from the clock: accept only a year and a day the
+    # text names, and no time of day unless the text gives one
+    if dt.year not in years_in(t) or not re.search(r"(?<!\d)0?%d(?!\d)" % dt.day, t):
+        return None
+    if not _TIME.search(t):
+        dt = dt.replace(hour=0, minute=0, second=0, microsecond=0)
+    return dt.replace(microsecond=0).astimezone(VN_TZ)
 
 
 def complete_year(pd: ParsedDate, year: int, year_source: str) -> ParsedDate:
@@ -293,8 +324,8 @@ def _jsonld_values(sel, key: str) -> list[str]:
 
 
 _META_PUBLISHED = ("article:published_time", "datepublished", "pubdate", "publishdate", "dc.date.issued",
-                   "dcterms.created", "date")
-_META_MODIFIED = ("article:modified_time", "datemodified", "dcterms.modified")
+                   "dcterms.created", "dc:date", "dc:created", "dcterms:created", "schema:datepublished", "date")
+_META_MODIFIED = ("article:modified_time", "datemodified", "dcterms.modified", "dc:modified", "dcterms:modified")
 
 
 def _meta_candidates(sel, modified: bool) -> list[str]:
@@ -311,11 +342,16 @@ def _meta_candidates(sel, modified: bool) -> list[str]:
                 val = a.get("content")
             elif el.tag == "time":
                 key, val = a.get("itemprop"), a.get("datetime")
-            else:
-                key = a.get("itemprop")
-                if key not in ("datePublished", "dateModified"):
-                    continue
+            else:  # microdata and RDFa on inline elements (Drupal 7: property="dc:date dc:created")
                 val = a.get("content")
+                if not val:
+                    continue
+                keys = [k for k in ((a.get("itemprop") or "") + " " + (a.get("property") or "")).split()
+                        if k in ("datePublished", "dateModified", "dc:date", "dc:created", "dc:modified",
+                                 "dcterms:created", "dcterms:modified", "schema:datePublished")]
+                for k in keys:
+                    found.setdefault(k.lower(), val)
+                continue
             if key and val:
                 found.setdefault(key.lower(), val)
     wanted = _META_MODIFIED if modified else _META_PUBLISHED

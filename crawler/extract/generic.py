@@ -37,7 +37,9 @@ def _jsonld_types(sel) -> set[str]:
     return out
 
 
-_HOME_PATH = re.compile(r"^/?(?:(?:index|default|home|trang-chu)(?:\.\w+)?)?/?$", re.I)
+# a site's home: "/", "/index.php", "/Pages/default.aspx", "/vi/", "/portal/home", "/trang-chu"
+_HOME_PATH = re.compile(r"^/?(?:(?:pages|vi|en|portal|web|wps/portal|home|site|cms)/)?"
+                        r"(?:(?:index|default|home|trang-chu|trangchu|homepage)(?:\.\w+)?)?/?$", re.I)
 _BLOCKS = frozenset("p div td li article section blockquote dd main center font".split())
 _SKIP_KIND = frozenset("script style noscript header footer nav aside select option button marquee".split())
 
@@ -75,9 +77,10 @@ def _prose_clusters(body):
         if n < 40 or block_links.get(blk, 0) > 0.5 * n:
             continue
         parent = blk.getparent() if blk.getparent() is not None else blk
-        c = clusters.setdefault(parent, [0, 0, 0])
+        c = clusters.setdefault(parent, [0, 0, 0, 0])
         prose = n - block_links.get(blk, 0)
         c[0] += prose
+        c[3] += 1  # blocks of prose
 
     for parent, c in clusters.items():
         c[1] = len(parent.findall(".//a[@href]"))
@@ -118,6 +121,38 @@ def _widen(main, clusters: dict, links: int):
     return best
 
 
+_TEASER_LINKS = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    ".//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5]//a[@href] | .//a[@href][contains(@class, 'title')]"
+    " | .//a[@href][.//img]")
+_IMAGE_HREF = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp)(?:$|\?)", re.I)
+
+
+def _is_teaser(parent, n_blocks: int) -> bool:
+    """A listing's item: one or two blocks of excerpt beside a headline or thumbnail link to
+    another page. An article body holds its text, not a link to it."""
+    if n_blocks > 2:
+        return False
+    for a in _TEASER_LINKS(parent):
+        href = (a.get("href") or "").strip()
+        if href and not href.startswith(("#", "javascript:")) and not _IMAGE_HREF.search(href):
+            return True
+    return False
+
+
+def _enclosing_prose(parent, clusters: dict) -> int:
+    """Prose of the clusters just around the main one (a lead or summary block in the parent or
+    grandparent container): a short article is its lead plus a few paragraphs."""
+    extra = 0
+    anc = parent.getparent()
+    for _ in range(2):
+        if anc is None or anc.tag in ("body", "html"):
+            break
+        if anc in clusters:
+            extra += clusters[anc][0]
+        anc = anc.getparent()
+    return extra
+
+
 def page_kind(sel: Selector) -> PageKind:
     """Article or not: a page with one dense cluster of prose is an article; a page of many links
     with short summaries (listing, category, tag, search, home page) is not."""
@@ -129,19 +164,25 @@ def page_kind(sel: Selector) -> PageKind:
     og_type = (sel.css('meta[property="og:type"]::attr(content)').get() or "").lower()
     if not clusters:
         return PageKind(False, "no_prose")
-    parent, (chars, n_links, n_heading_links) = max(clusters.items(), key=lambda kv: kv[1][0])
+    parent, (chars, n_links, n_heading_links, n_blocks) = max(clusters.items(), key=lambda kv: kv[1][0])
+    if _is_teaser(parent, n_blocks):
+        return PageKind(False, "listing_teaser", chars, n_links)
     parent = _widen(parent, clusters, n_links)
     declared_article = og_type == "article" or bool(types & _ARTICLE_TYPES)
     declared_listing = og_type == "website" or (bool(types & {"collectionpage", "itemlist"}) and not declared_article)
     if n_heading_links >= 4 and chars < 250 * n_heading_links:
         return PageKind(False, "listing_items", chars, n_links)
     # many "read more" links, or many headline links in the page's content: a blog/category layout
-    # whose first item shows a long intro (Joomla "leading" items, WordPress excerpts)
+    # whose first item shows a long intro (Joomla "leading" items, WordPress excerpts); a page
+    # that declares itself an article and has a body of several paragraphs keeps its related-posts
+    # grid ("Xem thêm" cards) without becoming a listing
     readmore = len(_READMORE(body))
     heading_links = len(_HEADING_LINKS(body))
-    if readmore >= 3 or (not declared_article and (heading_links >= 5 and chars < 1200 or heading_links >= 3 and chars < 600)):
+    strong_article = declared_article and chars >= 400 and n_blocks >= 3
+    if (readmore >= 3 and not strong_article) or (not declared_article and (heading_links >= 5 and chars < 1200 or heading_links >= 3 and chars < 600)):
         return PageKind(False, "listing_items", chars, n_links)
-    if chars >= 400 and (declared_article or n_links < 15):
+    total = chars + _enclosing_prose(parent, clusters)
+    if total >= 400 and (declared_article or n_links < 15) and (chars >= 150 or declared_article):
         return PageKind(True, "prose", chars, n_links, parent)
     if chars >= 250 and declared_article:
         return PageKind(True, "declared_article", chars, n_links, parent)

@@ -10,6 +10,7 @@ SIGNATURES = (
     ("dotnetnuke", (r"DnnModule", r"/DesktopModules/", r"dnn_ctr\d+"), r"/tabid/\d+"),
     ("aspnet", (r"__VIEWSTATE", r"ms-rtestate-field", r"WebResource\.axd", r"_spPageContextInfo"), r"\.aspx(?:\?|$)"),
     ("wordpress", (r"/wp-content/", r"/wp-includes/", r"<meta name=\"generator\" content=\"WordPress"), r"/\d{4}/\d{2}/\d{2}/|\?p=\d+"),
+    ("nukeviet", (r"<meta name=\"generator\" content=\"NukeViet", r"nv_base_siteurl", r"/themes/\w+/js/nv\.", r"id=\"news-bodyhtml\""), r"/news/[\w-]+/[\w-]+-\d+\.html$"),
     ("joomla", (r"<meta name=\"generator\" content=\"Joomla", r"com_content", r"/media/jui/"), r"option=com_content|/index\.php/"),
     ("drupal", (r"Drupal\.settings", r"data-drupal-", r"node--type-", r"/sites/default/files/"), r"/node/\d+"),
 )

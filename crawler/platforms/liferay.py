@@ -18,7 +18,8 @@ ARTICLE = Layout(
     # content, tac-gia = author), then the template-agnostic Liferay places
     title=(".journal-content-article .tieu-de", ".journal-content-article h1", ".journal-content-article h2.title",
            ".asset-full-content .asset-title", ".header-title"),
-    date=(".journal-content-article .ngay-dang", ".asset-full-content .metadata-publish-date", ".metadata-entry.metadata-publish-date"),
+    # scoped to the article: the "Tin khác" portlets print `.metadata-publish-date` on their items
+    date=(".journal-content-article .ngay-dang", ".asset-full-content .metadata-publish-date"),
     lead=(".journal-content-article .tom-tat", ".journal-content-article .sapo", ".asset-full-content .asset-summary"),
     body=(".journal-content-article .noi-dung", ".journal-content-article .content", ".asset-full-content .journal-content-article",
           ".journal-content-article"),
@@ -34,7 +35,7 @@ ARTICLE_62 = Layout(
     valid_until="2020-12-31",
     matches=".taglib-header .header-title",
     title=(".asset-full-content .taglib-header .header-title", ".taglib-header .header-title"),
-    date=(".asset-full-content .metadata-publish-date", ".metadata-entry.metadata-publish-date"),
+    date=(".asset-full-content .metadata-publish-date",),
     body=(".asset-full-content .journal-content-article", ".journal-content-article"),
     remove=(".asset-links", ".asset-ratings", ".taglib-social-bookmarks", ".print-action", ".asset-metadata"),
 )
