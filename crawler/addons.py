@@ -14,8 +14,21 @@ def _default(settings, key, value):
         settings.set(key, value, priority="project")
 
 
+def _offline_public_suffix_list():
+    """Scrapy's cookie middleware asks tldextract for the Public Suffix List, which downloads it on
+    first use (and logs tracebacks where there is no network): use the list bundled with
+    tldextract instead, so a crawl, replay above all, never opens a connection for it."""
+    try:
+        from scrapy.downloadermiddlewares import cookies
+        from tldextract import TLDExtract
+    except ImportError:  # pragma: no cover
+        return
+    cookies._split_domain = TLDExtract(cache_dir=None, suffix_list_urls=(), include_psl_private_domains=True)
+
+
 class ProjectAddon:
     def update_settings(self, settings):
+        _offline_public_suffix_list()
         replay = settings.get("REPLAY")
         if replay:
             handler = "crawler.archive.replay.ReplayDownloadHandler"

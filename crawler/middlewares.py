@@ -24,20 +24,38 @@ logger = logging.getLogger(__name__)
 
 
 class RetryAfterMiddleware:
-    """Honour `Retry-After` on 429/503 by delaying the download slot before Scrapy retries.
+    """Honour `Retry-After` on 429/503: requests to that host wait until the time it asked for.
 
     Must sit above RetryMiddleware (550) in DOWNLOADER_MIDDLEWARES so that it sees the response
-    before the retry is scheduled. The slot delay is set so that even the shortest randomised
-    delay (DOWNLOAD_DELAY_JITTER / RANDOMIZE_DOWNLOAD_DELAY) is at least the asked wait.
+    before the retry is scheduled. The host's download slot is held (not re-timed): every
+    request to it, the retry included, waits in `process_request` until the asked time, then
+    the host is crawled at its usual pace again (AutoThrottle and DOWNLOAD_DELAY untouched).
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.max_wait = crawler.settings.getfloat("RETRY_AFTER_MAX", 300)
+        self.hold_until: dict[str, float] = {}  # download slot -> monotonic time
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def _slot(self, request) -> str:
+        return request.meta.get("download_slot") or self.crawler.engine.downloader.get_slot_key(request)
+
+    async def process_request(self, request):
+        until = self.hold_until.get(self._slot(request))
+        if until is None:
+            return None
+        left = until - time.monotonic()
+        if left > 0:
+            from twisted.internet import reactor
+            from twisted.internet.task import deferLater
+            from scrapy.utils.defer import maybe_deferred_to_future
+
+            await maybe_deferred_to_future(deferLater(reactor, left, lambda: None))
+        return None
 
     def process_response(self, request, response):
         if response.status in (429, 503):
@@ -45,14 +63,10 @@ class RetryAfterMiddleware:
             wait = _retry_after_seconds(raw.decode("latin-1")) if raw else None
             if wait is not None:
                 wait = min(wait, self.max_wait)
-                downloader = self.crawler.engine.downloader
-                slot_key = request.meta.get("download_slot") or downloader.get_slot_key(request)
-                slot = downloader.slots.get(slot_key)
-                if slot is not None:
-                    jitter = min(float(getattr(slot, "jitter", 0) or 0), 0.9)
-                    slot.delay = max(slot.delay, wait / (1 - jitter))
+                slot_key = self._slot(request)
+                self.hold_until[slot_key] = max(self.hold_until.get(slot_key, 0), time.monotonic() + wait)
                 self.crawler.stats.inc_value("retry_after/honoured")
-                logger.info("HTTP %s with Retry-After %.0fs: slowing %s before retrying %s", response.status, wait,
+                logger.info("HTTP %s with Retry-After %.0fs: holding %s before retrying %s", response.status, wait,
                             slot_key, request.url)
         return response
 
@@ -154,7 +168,20 @@ class RedirectGuardMiddleware:
         chain = list(request.meta.get("redirect_urls") or []) + [request.url]
         first = chain[0]
         stats = self.crawler.stats
-        if canonical_url(target) in {canonical_url(u) for u in chain}:
+        seen = [canonical_url(u) for u in chain]
+        if canonical_url(target) in seen and b"Set-Cookie" in response.headers and seen.count(canonical_url(target)) < 2:
+            # a cookie check ("302 to myself with Set-Cookie", ASP.NET's AspxAutoDetectCookieSupport
+            # hop): the cookie jar has the cookie now; the second request gets the page
+            stats.inc_value("redirect/cookie_check")
+            logger.info("Redirect back to %s with a cookie set (cookie check): followed once", target)
+            meta = dict(request.meta)
+            meta["redirect_urls"] = chain
+            meta["redirect_times"] = meta.get("redirect_times", 0) + 1
+            meta["redirect_ttl"] = meta.get("redirect_ttl", self.max_times) - 1
+            meta["redirect_reasons"] = list(meta.get("redirect_reasons") or []) + [response.status]
+            return request.replace(url=target, meta=meta, dont_filter=True, method="GET" if response.status in (301, 302, 303) else request.method,
+                                   body=b"" if response.status in (301, 302, 303) else request.body)
+        if canonical_url(target) in seen:
             stats.inc_value("skipped/redirect_loop")
             logger.warning("Redirect loop not followed: %s", " -> ".join(chain + [target]))
             raise IgnoreRequest(f"redirect loop: {' -> '.join(chain + [target])}")
@@ -168,8 +195,12 @@ class RedirectGuardMiddleware:
 
 
 class SizeLimitCompressionMiddleware(HttpCompressionMiddleware):
-    """Scrapy's HttpCompressionMiddleware, plus the stat `skipped/too_large` when a compressed
-    body inflates beyond DOWNLOAD_MAXSIZE (a gzip bomb); Scrapy logs the URL and sizes."""
+    """Scrapy's HttpCompressionMiddleware, plus:
+    - the stat `skipped/too_large` when a compressed body inflates beyond DOWNLOAD_MAXSIZE (a
+      gzip bomb); Scrapy logs the URL and sizes;
+    - a body that says `Content-Encoding: gzip|deflate|br` but is plain HTML (servers and proxies
+      that lie): kept as it is, `encoding/bad_content_encoding` and a WARNING;
+    - gzip bytes under an encoding name Scrapy does not know: inflated, `encoding/unknown_content_encoding`."""
 
     def process_response(self, request, response):
         try:
@@ -178,6 +209,94 @@ class SizeLimitCompressionMiddleware(HttpCompressionMiddleware):
             if "DOWNLOAD_MAXSIZE" in str(e) and self.stats is not None:
                 self.stats.inc_value("skipped/too_large")
             raise
+        except Exception as e:  # BadGzipFile, zlib.error, brotli.error: not compressed as it says
+            if request.method == "HEAD" or not _sniff_html(response.body):
+                raise
+            enc = (response.headers.get(b"Content-Encoding") or b"").decode("latin-1")
+            if self.stats is not None:
+                self.stats.inc_value("encoding/bad_content_encoding")
+            logger.warning("Content-Encoding %s but the body is plain HTML (%s); read as it is: %s", enc,
+                           type(e).__name__, response.url)
+            headers = response.headers.copy()
+            headers.pop(b"Content-Encoding", None)
+            return response.replace(headers=headers)
+
+
+class UnknownEncodingMiddleware:
+    """gzip bytes left compressed because their Content-Encoding has a name Scrapy does not know
+    (x-gzip-custom, …): inflated, `encoding/unknown_content_encoding`. Below decompression (590)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        body = response.body
+        if not body.startswith(b"\x1f\x8b") or not response.headers.get(b"Content-Encoding"):
+            return response
+        import zlib
+
+        try:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out = d.decompress(body, self.maxsize + 1)
+        except zlib.error:
+            return response
+        if len(out) > self.maxsize or not _sniff_html(out):
+            return response
+        enc = response.headers.get(b"Content-Encoding").decode("latin-1")
+        self.crawler.stats.inc_value("encoding/unknown_content_encoding")
+        logger.warning("Content-Encoding %r unknown; the body is gzip and was inflated: %s", enc, response.url)
+        headers = response.headers.copy()
+        headers.pop(b"Content-Encoding", None)
+        return HtmlResponse(url=response.url, status=response.status, headers=headers, body=out,
+                            request=response.request, flags=response.flags, certificate=response.certificate,
+                            ip_address=response.ip_address, protocol=response.protocol)
+
+
+class MetaRefreshGuardMiddleware:
+    """A <meta http-equiv="refresh"> that leaves the site or loops: a WARNING naming both URLs and
+    `skipped/offsite_redirect` / `skipped/redirect_loop`, not a silent drop by the offsite or
+    duplicate filters. Between decompression (590) and MetaRefreshMiddleware (580)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        s = crawler.settings
+        self.enabled = s.getbool("METAREFRESH_ENABLED", True)
+        self.maxdelay = s.getint("METAREFRESH_MAXDELAY", 100)
+        self.ignore_tags = s.getlist("METAREFRESH_IGNORE_TAGS")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        if not self.enabled or not isinstance(response, HtmlResponse) or request.meta.get("dont_redirect") \
+                or _is_robots_fetch(request):
+            return response
+        from scrapy.utils.response import get_meta_refresh
+
+        try:
+            interval, url = get_meta_refresh(response, ignore_tags=self.ignore_tags)
+        except Exception:  # an undecodable page: MetaRefreshMiddleware will not follow it either
+            return response
+        if not url or interval is None or interval >= self.maxdelay:
+            return response
+        stats = self.crawler.stats
+        chain = list(request.meta.get("redirect_urls") or []) + [request.url]
+        allowed = getattr(self.crawler.spider, "allowed", None)
+        if allowed and not request.meta.get("allow_offsite") and not allowed(url):
+            stats.inc_value("skipped/offsite_redirect")
+            logger.warning("Meta refresh off the site not followed: %s (from %s)", url, chain[0])
+            raise IgnoreRequest(f"offsite meta refresh: {request.url} -> {url}")
+        if canonical_url(url) in {canonical_url(u) for u in chain}:
+            stats.inc_value("skipped/redirect_loop")
+            logger.warning("Meta refresh loop not followed: %s", " -> ".join(chain + [url]))
+            raise IgnoreRequest(f"meta refresh loop: {request.url} -> {url}")
+        return response
 
 
 _VOID = "area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr"
@@ -300,6 +419,13 @@ class ContentCheckMiddleware:
             or html_body_declared_encoding(response.body))
         text = response.text
         enc = response.encoding
+        redo = _misdeclared(response.body, text, enc)
+        if redo:
+            self._note("encoding/misdeclared", "Declared %s but the bytes are %s; decoded as %s: %s", enc, redo, redo,
+                       url, level=logging.WARNING)
+            response = response.replace(encoding=redo)
+            text, enc = response.text, response.encoding
+            declared = redo
         if not declared:
             self._note("encoding/undeclared", "No charset declared (Content-Type, <meta>, BOM); decoded as "
                        "detected %s: %s", enc, url)
@@ -325,6 +451,33 @@ class ContentCheckMiddleware:
         if "</html" not in tail and "</body" not in tail:
             self._note("html/unterminated", "HTML ends without </body> or </html> (cut off?): %s", url)
         return response
+
+
+_VIET = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
+
+
+def _misdeclared(body: bytes, text: str, enc: str) -> str | None:
+    """The encoding the bytes really are in when the declared one does not decode them: UTF-8
+    declared over Windows-1258 bytes (U+FFFD everywhere), UTF-16 declared over 8-bit text."""
+    enc = (enc or "").lower().replace("_", "-")
+    suspicious = False
+    if enc.startswith(("utf-16", "utf-32")):
+        suspicious = b"\x00" not in body[:4096]
+    elif text.count("\ufffd") >= 3 and b"\xef\xbf\xbd" not in body:
+        suspicious = True
+    if not suspicious:
+        return None
+    for cand in ("utf-8", "cp1258", "cp1252"):
+        if cand == enc:
+            continue
+        try:
+            decoded = body.decode(cand)
+        except UnicodeDecodeError:
+            continue
+        if cand == "cp1252" and not _VIET.search(decoded):
+            continue
+        return cand
+    return None
 
 
 def _repair_mojibake(text: str) -> tuple[str, int]:

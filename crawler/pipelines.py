@@ -12,8 +12,10 @@ from scrapy.exceptions import DropItem
 from itemadapter import ItemAdapter
 
 from .items import SCHEMA_VERSION, schema_validator
+
 from .state import StateStore, content_hash, state_path
-from .urls import canonical_url
+from .urls import canonical_url, is_home_url
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ class DedupPipeline:
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        key = canonical_url(adapter.get("canonicalUrl") or adapter["url"])
+        key = self.key(adapter)
         if key in self.seen:
             _drop(self.crawler, "duplicate", item, level=logging.INFO)
         self.seen.add(key)
@@ -126,6 +128,26 @@ class DedupPipeline:
                 self.crawler.stats.inc_value("incremental/new")
             self.state.put(key, digest, adapter["revision"])
         return item
+
+    def key(self, adapter) -> str:
+        """What names the article: its canonical URL when the page's <link rel=canonical> names an
+        article of the same site (templates that point every page at the home page or at the
+        category are common), else the URL it was fetched from."""
+        url = canonical_url(adapter["url"])
+        canon = adapter.get("canonicalUrl")
+        if not canon:
+            return url
+        canon = canonical_url(canon)
+        cu, uu = urlsplit(canon), urlsplit(url)
+        same_site = (cu.hostname or "").removeprefix("www.") == (uu.hostname or "").removeprefix("www.")
+        home = is_home_url(canon)
+        pattern = getattr(getattr(self.crawler, "spider", None), "_article_pattern", None)
+        if not same_site or home or (pattern is not None and not pattern.search(canon)):
+            if canon != url:
+                self.crawler.stats.inc_value("dedup/canonical_ignored")
+                logger.debug("canonicalUrl %s does not name this article; deduplicated by its URL %s", canon, url)
+            return url
+        return canon
 
     def commit(self):
         if self.state is not None and not self.crawler.settings.getbool("STATE_COMMIT_EXTERNAL"):

@@ -35,6 +35,8 @@ TELNETCONSOLE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsTxtErrorMiddleware": 540,  # below RetryMiddleware: after retries
     "crawler.middlewares.RetryAfterMiddleware": 551,  # above RetryMiddleware (550): before the retry
+    "crawler.middlewares.MetaRefreshGuardMiddleware": 582,  # above MetaRefreshMiddleware (580)
+    "crawler.middlewares.UnknownEncodingMiddleware": 588,  # below decompression (590)
     "crawler.middlewares.ContentCheckMiddleware": 585,  # below decompression (590)
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.SizeLimitCompressionMiddleware": 590,
@@ -66,6 +68,7 @@ INCREMENTAL_STOP_AFTER_SEEN = 10  # stop a listing walk after this many already-
 WARC_OUTPUT = None  # file or folder: record every request/response as WARC
 WARC_MAX_SIZE = 1024 * 1024 * 1024  # rotate WARC files at this size (bytes)
 WARC_VERSION = "1.1"
+LISTING_MAX_LINKS = 5000  # article links taken from one listing page (the rest counted, not followed)
 
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -29,3 +29,13 @@ def canonical_url(url: str) -> str:
 
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+# a site's home: "/", "/index.php", "/Pages/default.aspx", "/vi/", "/portal/home", "/trang-chu"
+HOME_PATH = re.compile(r"^/?(?:(?:pages|vi|en|portal|web|wps/portal|home|site|cms)/)?"
+                       r"(?:(?:index|default|home|trang-chu|trangchu|homepage)(?:\.\w+)?)?/?$", re.I)
+
+
+def is_home_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return not parts.query and bool(HOME_PATH.match(parts.path or "/"))

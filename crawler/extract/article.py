@@ -1218,11 +1218,11 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         if gpd is not None:
             pd = gpd
             counters["date/generic_scan"] += 1
-    if pd is None or pd.value is None:
+    if pd is None or (pd.value is None and pd.has_year):
+        # no page date, or one that could not be read: the lead's event date ("Chiều ngày 21/12, …");
+        # a page date without its year stays the page's date, its year completed below
         lpd = D.lead_date(blocks[0] if blocks else None)
-        if lpd is not None and (pd is None or not pd.raw):
-            pd = lpd
-        elif lpd is not None and pd is not None and pd.value is None:
+        if lpd is not None:
             pd = lpd
     modified = D.metadata_date(sel, modified=True)
     if pd is not None and not pd.has_year:

@@ -15,6 +15,7 @@ from parsel import Selector
 from .article import Extraction, extract_article
 from .dates import jsonld_nodes
 from .text import normalize_space
+from ..urls import is_home_url
 
 _NOISE = "header, footer, nav, aside, form, script, style, noscript, .menu, .sidebar, #sidebar, .footer, .header"
 _ARTICLE_TYPES = {"newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle"}
@@ -37,9 +38,6 @@ def _jsonld_types(sel) -> set[str]:
     return out
 
 
-# a site's home: "/", "/index.php", "/Pages/default.aspx", "/vi/", "/portal/home", "/trang-chu"
-_HOME_PATH = re.compile(r"^/?(?:(?:pages|vi|en|portal|web|wps/portal|home|site|cms)/)?"
-                        r"(?:(?:index|default|home|trang-chu|trangchu|homepage)(?:\.\w+)?)?/?$", re.I)
 _BLOCKS = frozenset("p div td li article section blockquote dd main center font".split())
 _SKIP_KIND = frozenset("script style noscript header footer nav aside select option button marquee".split())
 
@@ -167,9 +165,17 @@ def page_kind(sel: Selector) -> PageKind:
     parent, (chars, n_links, n_heading_links, n_blocks) = max(clusters.items(), key=lambda kv: kv[1][0])
     if _is_teaser(parent, n_blocks):
         return PageKind(False, "listing_teaser", chars, n_links)
+    # the same excerpt box three times or more (a theme's loop of posts), one or two blocks each
+    cls = parent.get("class")
+    if cls and n_blocks <= 2 and sum(1 for p, c in clusters.items()
+                                     if p.tag == parent.tag and p.get("class") == cls and c[3] <= 2) >= 3:
+        return PageKind(False, "listing_excerpts", chars, n_links)
     parent = _widen(parent, clusters, n_links)
-    declared_article = og_type == "article" or bool(types & _ARTICLE_TYPES)
-    declared_listing = og_type == "website" or (bool(types & {"collectionpage", "itemlist"}) and not declared_article)
+    # JSON-LD names the page's kind more reliably than og:type (themes print og:type=article on
+    # category pages)
+    jsonld_listing = bool(types & {"collectionpage", "itemlist", "searchresultspage"}) and not types & _ARTICLE_TYPES
+    declared_article = (og_type == "article" and not jsonld_listing) or bool(types & _ARTICLE_TYPES)
+    declared_listing = og_type == "website" or jsonld_listing
     if n_heading_links >= 4 and chars < 250 * n_heading_links:
         return PageKind(False, "listing_items", chars, n_links)
     # many "read more" links, or many headline links in the page's content: a blog/category layout
@@ -203,7 +209,7 @@ def extract_any(html: str, url: str, *, platform: str | None = None, layouts=Non
     sel = Selector(text=html, type="html", base_url=url)
     platform = platform or detect_platform(html, url)
     kind = page_kind(sel) if check_article else None
-    if check_article and _HOME_PATH.match(urlsplit(url).path or "/") and not urlsplit(url).query:
+    if check_article and is_home_url(url):
         kind = PageKind(False, "home_page", kind.prose_chars, kind.links_in_main)
     if kind is not None and not kind.is_article:
         return None, platform, kind

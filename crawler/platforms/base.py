@@ -22,7 +22,7 @@ from ..extract import dates as D
 from ..extract.article import Layout, extract_article
 from ..items import Article
 from ..provinces import province_now
-from ..urls import canonical_url, host_of
+from ..urls import canonical_url, host_of, is_home_url
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ class PortalSpider(scrapy.Spider):
         if not getattr(self, "allowed_domains", None):
             self.allowed_domains = sorted({host_of(u) for u in self.start_urls})
         self._seen_run = 0
+        self._listed: dict[str, set[str]] = {}  # article URLs listed, per walk from a start URL
+        self._listing_seen: set[str] = set()  # listing pages read this run
         self._article_pattern = re.compile(self.article_url_pattern) if self.article_url_pattern else None
 
     @classmethod
@@ -137,18 +139,34 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("incremental/listing_stopped")
             logger.info("Listing %s: %d already-seen articles in a row: stopping", response.url, seen_in_row)
             return
+        chain = response.meta.get("listing_chain") or canonical_url(response.url)
+        listed = self._listed.setdefault(chain, set())
+        if links and all(url in listed for url, _ in links):
+            # a pager that never ends (CMSs that answer any ?page=N with the last page)
+            stats.inc_value("listing/no_new_links")
+            logger.warning("Listing %s repeats only articles already listed: pagination stops", response.url)
+            return
+        listed.update(url for url, _ in links)
+        self._listing_seen.add(canonical_url(response.url))
         if self.max_pages is not None and page >= self.max_pages:
             return
         nxt = self.next_page_url(response, page)
+        if nxt and nxt in self._listing_seen:
+            stats.inc_value("listing/pager_cycle")
+            logger.warning("Pager of %s leads back to %s, already read: pagination stops", response.url, nxt)
+            return
         if nxt:
             yield scrapy.Request(nxt, callback=self.parse_listing, cb_kwargs={"page": page + 1},
-                                 errback=self.errback)
+                                 errback=self.errback, meta={"listing_chain": chain})
 
     def article_links(self, response) -> list[tuple[str, str | None]]:
         """Links of the main list: the first `listing_items` selector that finds any wins, so a
         precise selector (the main column's list) shadows broader fallbacks (sidebars use the same
         item markup on many CMSs)."""
-        out, seen = [], set()
+        out, seen, raw_seen = [], set(), set()
+        stats = self.crawler.stats
+        limit = self.settings.getint("LISTING_MAX_LINKS", 5000)
+        bad = 0
         for q in self.listing_items:
             if out:
                 break
@@ -156,22 +174,57 @@ class PortalSpider(scrapy.Spider):
                 href = a.attrib.get("href") if hasattr(a, "attrib") else None
                 if not href:
                     href = a.css("::attr(href)").get()
-                if not href or href.startswith(("javascript:", "#", "mailto:")):
+                if not href or href.strip().lower().startswith(("javascript:", "#", "mailto:", "tel:")):
                     continue
-                url = canonical_url(response.urljoin(href.strip()))
+                href = href.strip()
+                if href in raw_seen:
+                    continue
+                raw_seen.add(href)
+                if len(out) >= limit:
+                    stats.inc_value("listing/links_over_limit")
+                    continue
+                url = self.safe_url(response, href)
+                if url is None:
+                    bad += 1
+                    continue
                 if not self.allowed(url) or url in seen:
                     continue
                 if self._article_pattern and not self._article_pattern.search(url):
-                    self.crawler.stats.inc_value("listing/link_not_article")
+                    stats.inc_value("listing/link_not_article")
                     continue
                 seen.add(url)
                 out.append((url, self._item_date(a)))
+        if bad:
+            stats.inc_value("listing/bad_href", bad)
+            logger.warning("Listing %s: %d link(s) with a malformed URL skipped", response.url, bad)
+        if len(out) >= limit and stats.get_value("listing/links_over_limit"):
+            logger.warning("Listing %s: more than LISTING_MAX_LINKS=%d article links; the rest not followed",
+                           response.url, limit)
         return out
 
+    @staticmethod
+    def safe_url(response, href: str) -> str | None:
+        """The canonical absolute URL of a link, or None when it cannot be one (http://[::1,
+        a port out of range, a scheme that is not http)."""
+        try:
+            url = canonical_url(response.urljoin(href))
+            parts = urlsplit(url)
+            parts.port  # raises on a bad port
+        except ValueError:
+            return None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+        return url
+
     def _item_date(self, a) -> str | None:
+        """The date printed with a listing item: looked for in the item's container, never in
+        the list around it (another item's date) or the page (the header's clock)."""
         if not self.listing_date:
             return None
+        href = a.attrib.get("href") if hasattr(a, "attrib") else None
         for anc in a.xpath("ancestor::*[position()<=4]")[::-1]:
+            if anc.root.tag in ("body", "html") or len({h for h in anc.xpath(".//a/@href").getall() if h != href}) > 2:
+                break  # the list (or the page), not this item
             t = anc.css(self.listing_date)
             if t:
                 text = " ".join(t.css("::text").getall()) or t.attrib.get("datetime", "")
@@ -182,16 +235,28 @@ class PortalSpider(scrapy.Spider):
         return None
 
     def next_page_url(self, response, page: int) -> str | None:
+        here = canonical_url(response.url)
         for q in self.next_page:
-            href = response.css(q).attrib.get("href") if response.css(q) else None
-            if href and not href.startswith("javascript:"):
-                url = canonical_url(response.urljoin(href))
-                if self.allowed(url) and url != canonical_url(response.url):
+            found = response.css(q)
+            href = (found.attrib.get("href") or "").strip() if found else ""
+            if href and not href.lower().startswith(("javascript:", "#")):
+                url = self.safe_url(response, href)
+                if url and self.allowed(url) and url != here:
                     return url
         for q in self.pager_links:  # numbered pager: the link whose text is page+1
             for a in response.css(q):
-                if "".join(a.css("::text").getall()).strip() == str(page + 1):
-                    return canonical_url(response.urljoin(a.attrib["href"]))
+                if "".join(a.css("::text").getall()).strip() != str(page + 1):
+                    continue
+                href = (a.attrib.get("href") or "").strip()
+                if not href or href.lower().startswith(("javascript:", "#")):
+                    # ASP.NET postback pagers (__doPostBack) cannot be followed with GET requests
+                    self.crawler.stats.inc_value("listing/pager_postback")
+                    logger.warning("Pager link to page %d is a postback, not a URL; pagination stops: %s",
+                                   page + 1, response.url)
+                    return None
+                url = self.safe_url(response, href)
+                if url and self.allowed(url) and url != here:
+                    return url
         return None
 
     def allowed(self, url: str) -> bool:
@@ -213,6 +278,13 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("skipped/empty_page")
             logger.warning("Empty page: %s", response.url)
             return
+        reason = self.not_an_article(response, capture)
+        if reason:
+            requested = (response.request.meta.get("redirect_urls") or [response.request.url])[0] if response.request else response.url
+            stats.inc_value(f"skipped/{reason}")
+            logger.warning("Not an article (%s): %s%s", reason.replace("_", " "), requested,
+                           f" (answered by {response.url})" if requested != response.url else "")
+            return
         stats.inc_value("pages/article")
         url = capture["original"] if capture else response.url
         capture_date = capture["timestamp_iso"] if capture else None
@@ -231,6 +303,7 @@ class PortalSpider(scrapy.Spider):
         if self.until and f.get("datePublished") and f["datePublished"][:10] > self.until:
             stats.inc_value("skipped/after_until")
             return
+        self.check_future_date(f, url, capture_date)
         item = Article(**f)
         item["url"] = canonical_url(url)
         item["source"] = self.source_info()
@@ -252,6 +325,48 @@ class PortalSpider(scrapy.Spider):
             crawl["archiveSource"] = "wayback"
         item["crawl"] = crawl
         yield item
+
+    def check_future_date(self, fields: dict, url: str, capture_date: str | None = None):
+        """A publication date after the fetch (or the capture) is a typo: null, raw kept, counted."""
+        if fields.get("datePublished") and _in_future(fields["datePublished"], capture_date):
+            self.crawler.stats.inc_value("date/in_future")
+            logger.warning("Date %r is in the future; datePublished left empty (raw kept): %s",
+                           fields.get("datePublishedRaw") or fields["datePublished"], url)
+            fields["datePublished"] = None
+            fields["datePublishedSource"] = None
+
+    def not_an_article(self, response, capture=None, check_redirect=True) -> str | None:
+        """Why a page answered for an article link is not one, or None:
+        - redirected_not_article: the request was redirected to a URL that is not of the site's
+          article shape (a deleted article sent to the home page or to a login page);
+        - soft_404: a 200 page that says the article does not exist;
+        - login_page: a login form instead of the article;
+        - truncated: the body stops in the middle of the markup (a short Content-Length)."""
+        redirected = bool(response.request is not None and response.request.meta.get("redirect_urls"))
+        if redirected and not capture and check_redirect:
+            final = canonical_url(response.url)
+            if (self._article_pattern and not self._article_pattern.search(final)) or is_home_url(final):
+                return "redirected_not_article"
+        head = response.text[:20000] if hasattr(response, "text") else ""
+        title = _TITLE.search(head)
+        title_text = " ".join(title.group(1).split()) if title else ""
+        if _SOFT_404.search(title_text) or (len(response.body) < 30000 and _SOFT_404_BODY.search(head)):
+            return "soft_404"
+        if _LOGIN.search(title_text) and re.search(r"type=[\"']?password", head, re.I):
+            return "login_page"
+        tail = response.body[-2048:].rstrip()
+        low = tail.lower()
+        if tail and b"</html" not in low and b"</body" not in low:
+            # cut inside a tag, or inside a UTF-8 character: the server stopped mid-page
+            if tail.rfind(b"<") > tail.rfind(b">"):
+                return "truncated"
+            if (getattr(response, "encoding", "") or "").lower().replace("_", "-") in ("utf-8", "utf8"):
+                try:
+                    tail[-8:].decode("utf-8")
+                except UnicodeDecodeError as e:
+                    if e.reason.startswith("unexpected end"):
+                        return "truncated"
+        return None
 
     def errback(self, failure):
         stats = self.crawler.stats
@@ -302,6 +417,34 @@ class PortalSpider(scrapy.Spider):
             "platform": self.platform,
             "homepage": self.homepage or (self.start_urls[0] if self.start_urls else ""),
         }
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+# "Trang không tồn tại" (page does not exist), "Không tìm thấy trang" (page not found), "Bài viết
+# không tồn tại hoặc đã bị xóa" (article missing or deleted), "Lỗi 404"
+_SOFT_404 = re.compile(r"\b404\b|không\s+tồn\s+tại|không\s+tìm\s+thấy|đã\s+bị\s+xóa|page\s+not\s+found|not\s+found|"
+                       r"trang\s+lỗi|lỗi\s+truy\s+cập|error\s+page", re.I)
+_SOFT_404_BODY = re.compile(r"<h1[^>]*>\s*(?:404|lỗi\s+404|trang\s+không\s+tồn\s+tại|không\s+tìm\s+thấy\s+trang|"
+                            r"bài\s+viết\s+không\s+tồn\s+tại|page\s+not\s+found)", re.I)
+# "Đăng nhập" (log in), "Đăng nhập hệ thống"
+_LOGIN = re.compile(r"đăng\s+nhập|login|sign\s+in", re.I)
+
+
+def _in_future(iso: str, capture_date: str | None = None) -> bool:
+    """Later than two days after the fetch (or the archive capture): a typo, never a publication."""
+    from datetime import timedelta
+
+    try:
+        value = datetime.fromisoformat(iso)
+    except ValueError:
+        return False
+    ref = datetime.now(timezone.utc)
+    if capture_date:
+        try:
+            ref = datetime.fromisoformat(capture_date.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    return value > ref + timedelta(days=2)
 
 
 def _http_date(response) -> str | None:
