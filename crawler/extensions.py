@@ -80,3 +80,23 @@ class StatsDump:
         stats["finish_reason"] = reason
         with open(self.path, "w", encoding="utf-8") as fh:
             json.dump(stats, fh, ensure_ascii=False, indent=1, default=str)
+
+
+class ItemErrorCount:
+    """Count items an item pipeline raised on (not DropItem: an exception), per crawler:
+    `item_errors/count`, `item_errors/<exception>`. Scrapy logs the traceback but keeps no stat,
+    and its `log_count/ERROR` counts the whole process's lines, so under crawlall it cannot say
+    which spider crashed. crawlall enables this extension and counts such a spider as failed."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def item_error(self, item, response, spider, failure):
+        stats = self.crawler.stats
+        stats.inc_value("item_errors/count")
+        stats.inc_value(f"item_errors/{failure.type.__name__ if failure.type else 'error'}")

@@ -90,3 +90,129 @@ def test_layout_version_chosen_by_capture_date(tmp_path):
     assert [a["name"] for a in rec["authors"]] == exp["authors"]
     new = [r for r in res.records if r["headline"] != exp["headline"]]
     assert new and all(r["crawl"]["layout"] == "liferay_asset_publisher" for r in new)
+
+
+# ---------------------------------------------------------------- WARC files are never overwritten
+def warc_response_ids(folder):
+    """{WARC-Record-ID of every response record: the file holding it}, over every WARC in folder."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    ids = {}
+    for path in sorted(folder.glob("*.warc.gz")):
+        with open(path, "rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type == "response":
+                    ids[rec.rec_headers.get_header("WARC-Record-ID").strip("<>")] = path.name
+    return ids
+
+
+def warcio_check(path):
+    return subprocess.run([sys.executable, "-c", "from warcio.cli import main; main()", "check", str(path)],
+                          capture_output=True, text=True)
+
+
+def test_a_second_crawl_never_overwrites_an_earlier_warc(tmp_path):
+    """Two crawls with the same WARC_OUTPUT (rotated): the second writes the next free serials, the
+    first crawl's files are untouched, and both crawls' records point at the file holding them."""
+    import hashlib
+
+    folder = tmp_path / "warc"
+    warc = folder / "r.warc.gz"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = crawl("liemhai", tmp_path / "a", "-s", f"WARC_OUTPUT={warc}", "-s", "WARC_MAX_SIZE=4000")
+    assert a.returncode == 0 and a.records
+    first = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    assert len(first) >= 2 and "r.warc.gz" in first
+    b = crawl("liemhai", tmp_path / "b", "-s", f"WARC_OUTPUT={warc}", "-s", "WARC_MAX_SIZE=4000")
+    assert b.returncode == 0 and b.records
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.name in first} == first
+    second = sorted(set(p.name for p in folder.iterdir()) - set(first))
+    assert second and {r["crawl"]["warcFile"] for r in b.records} <= set(second)
+    serials = sorted(int(n[len("r-"):-len(".warc.gz")]) for n in first if n != "r.warc.gz")
+    assert second[0] == f"r-{serials[-1] + 1:05d}.warc.gz", "the next free serial"
+    assert f"r.warc.gz exists and is never overwritten: writing {folder / second[0]}" in b.log
+    ids = warc_response_ids(folder)
+    for r in a.records + b.records:
+        assert ids.get(r["crawl"]["warcRecordId"]) == r["crawl"]["warcFile"], r["url"]
+    for p in folder.iterdir():
+        check = warcio_check(p)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+# ---------------------------------------------------------------- fetchedAt: one form, WARC-Date on replay
+def test_fetched_at_has_one_form_and_is_the_warc_date_on_replay(tmp_path):
+    import re
+    from datetime import datetime
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    form = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
+    warc = tmp_path / "f.warc.gz"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = crawl("baobackan", tmp_path / "a", "-s", f"WARC_OUTPUT={warc}")
+    assert a.returncode == 0 and a.records
+    dates = {}
+    with open(warc, "rb") as fh:
+        for rec in ArchiveIterator(fh):
+            if rec.rec_type == "response":
+                dates[rec.rec_headers.get_header("WARC-Record-ID").strip("<>")] = rec.rec_headers.get_header("WARC-Date")
+    b = crawl("baobackan", tmp_path / "b", replay=str(warc))
+    assert b.returncode == 0 and len(b.records) == len(a.records)
+    for r in a.records + b.records:
+        assert form.fullmatch(r["crawl"]["fetchedAt"]), r["crawl"]["fetchedAt"]
+    for r in b.records:
+        warc_date = datetime.strptime(dates[r["crawl"]["warcRecordId"]], "%Y-%m-%dT%H:%M:%SZ")
+        assert r["crawl"]["fetchedAt"] == warc_date.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+# ---------------------------------------------------------------- Wayback: redirects, bad CDX rows
+POST59315 = "https://baobackan.vn/uy-ban-mttq-tinh-bac-kan-trien-khai-nhiem-vu-cong-tac-quy-ii2023-post59315.html"
+
+
+def wayback_variant(tmp_path, change):
+    import shutil
+
+    folder = tmp_path / "snap" / "wayback" / "baobackan"
+    shutil.copytree(FIXTURES / "wayback" / "baobackan", folder)
+    index = json.loads((folder / "index.json").read_text("utf-8"))
+    change(folder, index["pages"])
+    (folder / "index.json").write_text(json.dumps(index), "utf-8")
+    return tmp_path / "snap"
+
+
+def test_wayback_capture_redirected_to_another_capture_names_the_one_served(tmp_path):
+    """web.archive.org answers a timestamp it does not hold with a 302 to the nearest capture: the
+    record names the capture actually read (time and URL), not the one asked for."""
+    asked = f"https://web.archive.org/web/20230325083012id_/{POST59315}"
+    served = f"https://web.archive.org/web/20230401000000id_/{POST59315}"
+
+    def redirect(folder, pages):
+        page = next(p for p in pages if p["url"] == asked)
+        pages.append(dict(page, url=served, headers=dict(page["headers"], **{"Memento-Datetime": "Sat, 01 Apr 2023 00:00:00 GMT"})))
+        page.pop("file")
+        page.update(status=302, headers={"Location": served})
+
+    res = crawl("baobackan", tmp_path, "-s", "SOURCE=wayback", replay=str(wayback_variant(tmp_path, redirect)))
+    assert res.returncode == 0, res.log[-2000:]
+    rec = next(r for r in res.records if r["url"] == POST59315)
+    assert rec["crawl"]["archiveCaptureTime"] == "2023-04-01T00:00:00Z"
+    assert rec["crawl"]["archiveCaptureUrl"] == served
+    other = next(r for r in res.records if r["url"] != POST59315)
+    assert other["crawl"]["archiveCaptureTime"] == "2023-03-29T02:15:44Z"
+    assert res.stats.get("wayback/capture_redirected") == 1
+
+
+def test_wayback_cdx_row_with_a_malformed_timestamp_is_skipped_not_fatal(tmp_path):
+    def bad_row(folder, pages):
+        cdx = json.loads((folder / "pages" / "cdx.json").read_text("utf-8"))
+        cdx.insert(1, ["2023-03-25", "https://baobackan.vn/bai-loi-dau-thoi-gian-post1.html", "200", "text/html", "X" * 32])
+        (folder / "pages" / "cdx.json").write_text(json.dumps(cdx), "utf-8")
+
+    res = crawl("baobackan", tmp_path, "-s", "SOURCE=wayback", replay=str(wayback_variant(tmp_path, bad_row)))
+    assert res.returncode == 0
+    assert "Traceback" not in res.log and not res.stats.get("spider_exceptions/count")
+    assert res.stats.get("wayback/bad_row") == 1
+    assert "Wayback CDX row skipped" in res.log and "2023-03-25" in res.log
+    assert len(res.records) == 2, "every other capture is still crawled"

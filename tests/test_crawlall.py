@@ -171,3 +171,128 @@ def test_recrawl_reexports_a_changed_article_with_its_revision(tmp_path):
     assert len(changed) == 1 and changed[0]["revision"] == 2
     assert "Đoạn văn mới được bổ sung sau khi đăng." in changed[0]["articleBody"]
     assert changed[0]["url"] in first
+
+
+# ---------------------------------------------------------------- failures, misconfigurations
+def crawlall_cmd(out, *args, replay=FIXTURES, timeout=120):
+    return subprocess.run([sys.executable, "-m", "scrapy", "crawlall", *args, "-s", f"REPLAY={replay}",
+                           "-s", f"OUTPUT_DIR={out}"], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def last_manifest(out: Path) -> tuple[dict, str]:
+    path = sorted(out.glob("runs/*/manifest.json"))[-1]
+    return json.loads(path.read_text("utf-8")), (path.parent / "crawl.log").read_text("utf-8")
+
+
+def test_a_spider_that_crashes_fails_the_run_with_exit_3(tmp_path):
+    """A callback that raises (spider_exceptions/*) or an item pipeline that raises (item_errors/*)
+    makes the spider failed: exit 3, health "failed" with the reason, an ERROR line in crawl.log.
+    The spiders that did not crash are ok, and what the crashed ones exported is kept."""
+    out = tmp_path / "out"
+    r = crawlall_cmd(out, "--spiders", "liemhai_callback_crash,liemhai_pipeline_crash,baobackan",
+                     "-s", "SPIDER_MODULES=spiders,tests.crawlall_spiders")
+    assert r.returncode == 3, r.stderr[-3000:]
+    m, log = last_manifest(out)
+    assert m["exitCode"] == 3
+    cb, pl, ok = (m["spiders"][n] for n in ("liemhai_callback_crash", "liemhai_pipeline_crash", "baobackan"))
+    assert cb["health"] == "failed" and "RuntimeError" in cb["failure"]
+    assert cb["errors"].get("spider_exceptions/RuntimeError") == 1
+    assert pl["health"] == "failed" and "item pipeline" in pl["failure"] and "KeyError" in pl["failure"]
+    assert ok["health"] == "ok" and "failure" not in ok
+    assert "crawlall: liemhai_callback_crash failed: crashed" in log
+    assert "crawlall: liemhai_pipeline_crash failed: crashed" in log
+    assert "Traceback" in log and "test crash in a callback" in log
+    # the three other articles of each crashed spider were exported and finalised
+    assert cb["output"]["lines"] == 3 and pl["output"]["lines"] == 3
+    assert not list(out.glob("*/*.part"))
+
+
+def test_warc_output_under_crawlall_one_valid_file_per_spider(tmp_path):
+    """-s WARC_OUTPUT=c.warc.gz under crawlall: each spider records to c-<spider>.warc.gz (they used
+    to open the same file at once), each passes `warcio check`, and every record names the file
+    that holds its response record."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    out, warc = tmp_path / "out", tmp_path / "warc" / "c.warc.gz"
+    spiders = ("liemhai", "baobackan", "huyenuy")
+    r = crawlall_cmd(out, "--spiders", ",".join(spiders), "-s", f"WARC_OUTPUT={warc}")
+    assert r.returncode == 0, r.stderr[-3000:]
+    m, _ = last_manifest(out)
+    assert sorted(p.name for p in warc.parent.iterdir()) == sorted(f"c-{s}.warc.gz" for s in spiders)
+    for s in spiders:
+        path = warc.parent / f"c-{s}.warc.gz"
+        check = subprocess.run([sys.executable, "-c", "from warcio.cli import main; main()", "check", str(path)],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        ids = set()
+        with open(path, "rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type == "warcinfo":
+                    assert f"isPartOf: {s}".encode() in rec.content_stream().read()
+                if rec.rec_type == "response":
+                    ids.add(rec.rec_headers.get_header("WARC-Record-ID").strip("<>"))
+        records = [json.loads(l) for f in (out / s).glob("*.jsonl") for l in f.read_text("utf-8").splitlines()]
+        assert records
+        for rec in records:
+            assert rec["crawl"]["warcFile"] == path.name and rec["crawl"]["warcRecordId"] in ids
+        assert m["spiders"][s]["warcFiles"] == [str(path)]
+
+
+def test_corrupt_state_file_is_moved_aside_and_the_spider_runs_as_a_first_run(tmp_path):
+    out = tmp_path / "out"
+    assert crawlall_cmd(out, "--spiders", "liemhai,baobackan").returncode == 0
+    (out / "state" / "liemhai.sqlite").write_text("garbage\n")
+    r = crawlall_cmd(out, "--spiders", "liemhai,baobackan")
+    assert r.returncode == 0, r.stderr[-3000:]
+    moved = list((out / "state").glob("liemhai.sqlite.corrupt-*"))
+    assert len(moved) == 1 and moved[0].read_text() == "garbage\n"
+    m, log = last_manifest(out)
+    assert "WARNING: crawlall: state of liemhai is unreadable" in log
+    assert m["spiders"]["liemhai"]["articlesNew"] == 4, "a first run again"
+    assert m["spiders"]["baobackan"]["articlesNew"] == 0 and m["spiders"]["baobackan"]["articlesSkipped"] >= 1
+    assert any("liemhai" in a for a in m["recovered"])
+    assert crawlall_cmd(out, "--spiders", "liemhai").returncode == 0, "the new state file is sound"
+
+
+def test_corrupt_state_file_under_scrapy_crawl_incremental_is_moved_aside_too(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "liemhai.sqlite").write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)
+    out = tmp_path / "x.jsonl"
+    r = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "liemhai", "-s", f"REPLAY={FIXTURES}",
+                        "-s", "INCREMENTAL=1", "-s", f"STATE_DIR={state}", "-O", str(out)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-3000:]
+    assert "is unreadable" in r.stderr and len(list(state.glob("liemhai.sqlite.corrupt-*"))) == 1
+    assert len(out.read_text("utf-8").splitlines()) == 4
+
+
+def test_a_spider_named_twice_runs_once(tmp_path):
+    out = tmp_path / "out"
+    r = crawlall_cmd(out, "--spiders", "liemhai,liemhai")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "more than once" in r.stderr
+    m, _ = last_manifest(out)
+    assert list(m["spiders"]) == ["liemhai"] and m["spiders"]["liemhai"]["articlesNew"] == 4
+    assert len(finalized(out)) == 1 and not list(out.glob("*/*.part"))
+
+
+def test_nothing_to_run_and_a_missing_replay_path_are_usage_errors(tmp_path):
+    import shutil
+
+    snap = tmp_path / "snap"
+    shutil.copytree(FIXTURES / "liemhai", snap / "liemhai")
+    out = tmp_path / "out"
+    no_snapshot = crawlall_cmd(out, "--spiders", "baobackan", replay=snap)
+    assert no_snapshot.returncode == 2 and "nothing to run: no snapshot for baobackan" in no_snapshot.stderr
+    missing = crawlall_cmd(out, "--spiders", "liemhai", replay=tmp_path / "nonexistent")
+    assert missing.returncode == 2 and "REPLAY path does not exist" in missing.stderr
+    no_match = crawlall_cmd(out, "--tag", "nomatch", "--list")
+    assert no_match.returncode == 2 and "no spider matches --tag nomatch" in no_match.stderr
+    assert not out.exists(), "a usage error makes no run"
+    # one spider with a snapshot among several: the others are skipped, named in the manifest
+    partial = crawlall_cmd(out, "--spiders", "liemhai,baobackan", replay=snap)
+    assert partial.returncode == 0, partial.stderr[-3000:]
+    m, log = last_manifest(out)
+    assert list(m["spiders"]) == ["liemhai"] and "baobackan" in m["notRun"]
+    assert "no snapshot for baobackan" in log

@@ -21,6 +21,8 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from crawler.urls import canonical_url
 
+from .warc import fetched_at
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
@@ -80,7 +82,9 @@ class Snapshot:
                         "warcFile": path.name,
                         "warcRecordId": (rec.rec_headers.get_header("WARC-Record-ID") or "").strip("<>"),
                         "warcPayloadDigest": rec.rec_headers.get_header("WARC-Payload-Digest"),
-                        "warcDate": rec.rec_headers.get_header("WARC-Date"),
+                        # crawl.fetchedAt on replay: this record's WARC-Date, in the one
+                        # fetchedAt form (ISO 8601 UTC, `+00:00`), as the recording crawl wrote it
+                        "warcDate": fetched_at(rec.rec_headers.get_header("WARC-Date")),
                     },
                 }
 

@@ -3,7 +3,12 @@
 `-s WARC_OUTPUT=PATH` enables `WarcRecorderMiddleware` (a downloader middleware placed next to
 the download handler, so it records the body as the server sent it, before decompression).
 PATH is a file name (`crawl.warc.gz`; rotated files get `-00001`, `-00002`, … before the
-extension) or a folder (files named `<spider>-<UTC time>-<serial>.warc.gz`). Records are
+extension) or a folder (files named `<spider>-<UTC time>-<serial>.warc.gz`). An existing file is
+never overwritten: when the name is taken (an earlier crawl, a rotated file, another process) the
+next free serial is used (`crawl-00003.warc.gz` after `crawl-00002.warc.gz`), the file is created
+exclusively (O_EXCL), the name actually written is logged, and records name that file
+(`crawl.warcFile`). `scrapy crawlall` gives each spider its own file name
+(`<stem>-<spider>.warc.gz`, see crawler.commands.crawlall). Records are
 gzip-per-record WARC/1.1 (`-s WARC_VERSION=1.0` for older tools): one `warcinfo` per file, then
 a `request` and a `response` record per fetch, linked by `WARC-Concurrent-To`, with
 `WARC-Payload-Digest` and `WARC-IP-Address` where the connection reported one.
@@ -14,7 +19,8 @@ Article record names the exact bytes it came from (`crawl.warcRecordId`).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 from io import BytesIO
 from pathlib import Path
 
@@ -28,6 +34,29 @@ logger = logging.getLogger(__name__)
 _HOP_BY_HOP = {b"transfer-encoding", b"connection", b"keep-alive"}
 
 
+_W3C_DATE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:[.,]\d+)?)?)?)?)?"
+                       r"(Z|[+-]\d\d:\d\d)?", re.I)
+
+
+def fetched_at(warc_date: str | None) -> str | None:
+    """A WARC-Date (`2024-05-01T03:04:05Z`; W3C-ISO8601, fractions and reduced precision allowed)
+    in the form every record's `crawl.fetchedAt` uses: ISO 8601 UTC to the second,
+    `2024-05-01T03:04:05+00:00` (what the live crawl writes). None if unreadable."""
+    m = _W3C_DATE.fullmatch((warc_date or "").strip())
+    if not m:
+        return None
+    y, mo, d, h, mi, sec, tz = m.groups()
+    try:
+        dt = datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0), int(sec or 0),
+                      tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    if tz and tz.upper() != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        dt -= sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6]))
+    return dt.isoformat(timespec="seconds")
+
+
 class WarcRecorderMiddleware:
     def __init__(self, crawler, target: str):
         from warcio.warcwriter import WARCWriter  # noqa: F401  (fail early if missing)
@@ -37,7 +66,7 @@ class WarcRecorderMiddleware:
         s = crawler.settings
         self.max_size = s.getint("WARC_MAX_SIZE", 1024**3)
         self.version = "WARC/1.0" if str(s.get("WARC_VERSION", "1.1")) == "1.0" else "WARC/1.1"
-        self.serial = 0
+        self.serial = 0  # the next serial to try
         self.fh = None
         self.writer = None
         self.current_name = None
@@ -52,25 +81,49 @@ class WarcRecorderMiddleware:
         return cls(crawler, target)
 
     # ------------------------------------------------------------------ files
-    def _next_path(self) -> Path:
-        self.serial += 1
-        name_ok = self.target.name.endswith((".warc.gz", ".warc"))
-        if name_ok and not self.target.is_dir():
-            if self.serial == 1:
-                return self.target
-            stem = self.target.name[: -len(".warc.gz")] if self.target.name.endswith(".gz") else self.target.name[:-5]
-            ext = ".warc.gz" if self.target.name.endswith(".gz") else ".warc"
-            return self.target.with_name(f"{stem}-{self.serial - 1:05d}{ext}")
+    def _is_file_target(self) -> bool:
+        return self.target.name.endswith((".warc.gz", ".warc")) and not self.target.is_dir()
+
+    def _split(self) -> tuple[str, str]:
+        name = self.target.name
+        ext = ".warc.gz" if name.endswith(".warc.gz") else ".warc"
+        return name[: -len(ext)], ext
+
+    def _candidates(self):
+        """File names to try, in order; the first that can be created exclusively is used."""
+        if self._is_file_target():
+            stem, ext = self._split()
+            # serial 0 is the name itself; start after every file already there with this stem,
+            # so files sort in the order they were written and an older crawl's are never touched
+            rx = re.compile(re.escape(stem) + r"(?:-(\d{5,}))?" + re.escape(ext))
+            taken = [int(m.group(1) or 0) for p in self.target.parent.iterdir() if (m := rx.fullmatch(p.name))]
+            serial = max([self.serial] + [t + 1 for t in taken])
+            while True:
+                yield serial, self.target if serial == 0 else self.target.with_name(f"{stem}-{serial:05d}{ext}")
+                serial += 1
         spider = self.crawler.spider.name if self.crawler.spider else "crawl"
         ts = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        return self.target / f"{spider}-{ts}-{self.serial:05d}.warc.gz"
+        serial = max(self.serial, 1)
+        while True:
+            yield serial, self.target / f"{spider}-{ts}-{serial:05d}.warc.gz"
+            serial += 1
+
+    def _next_path(self):
+        """Create the next WARC file exclusively, never an existing one: (path, open file)."""
+        folder = self.target.parent if self._is_file_target() else self.target
+        folder.mkdir(parents=True, exist_ok=True)
+        for serial, path in self._candidates():
+            try:
+                fh = open(path, "xb")  # O_EXCL: also safe against another process on the same name
+            except FileExistsError:
+                continue
+            self.serial = serial + 1
+            return path, fh
 
     def _open(self):
         from warcio.warcwriter import WARCWriter
 
-        path = self._next_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(path, "wb")
+        path, self.fh = self._next_path()
         self.current_name = path.name
         self.files.append(str(path))
         self.writer = WARCWriter(self.fh, gzip=path.name.endswith(".gz"), warc_version=self.version)
@@ -84,7 +137,10 @@ class WarcRecorderMiddleware:
             "http-header-user-agent": self.crawler.settings.get("USER_AGENT", ""),
         }
         self.writer.write_record(self.writer.create_warcinfo_record(path.name, info))
-        logger.info("WARC: writing %s", path)
+        if len(self.files) == 1 and path != self.target and self._is_file_target():
+            logger.warning("WARC: %s exists and is never overwritten: writing %s", self.target, path)
+        else:
+            logger.info("WARC: writing %s", path)
         self.crawler.stats.inc_value("warc/files")
 
     def _ensure_file(self):
@@ -107,7 +163,8 @@ class WarcRecorderMiddleware:
 
         self._ensure_file()
         w = self.writer
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        fetched = datetime.now(timezone.utc).replace(microsecond=0)
+        now = fetched.strftime("%Y-%m-%dT%H:%M:%SZ")  # WARC-Date (W3C form the WARC spec asks for)
         # response
         body = response.body or b""
         headers = []
@@ -152,7 +209,7 @@ class WarcRecorderMiddleware:
             "warcFile": self.current_name,
             "warcRecordId": record_uri,
             "warcPayloadDigest": resp_rec.rec_headers.get_header("WARC-Payload-Digest"),
-            "warcDate": now,
+            "warcDate": fetched.isoformat(timespec="seconds"),  # the crawl.fetchedAt form
         }
         self.crawler.stats.inc_value("warc/records", 2)
 

@@ -9,7 +9,11 @@
 3. Each capture is fetched raw (`https://web.archive.org/web/<timestamp>id_/<original>`, the page
    as archived, not the rewritten replay page) and goes through the same site extraction, with the
    layout version chosen by capture date. Records keep the original URL as `url` and name the
-   capture URL and time in `crawl`.
+   capture URL and time in `crawl`: those of the capture actually served. The Wayback Machine
+   answers a timestamp it does not hold with a redirect to the nearest capture; the record then
+   names the capture it was redirected to (the timestamp of the final URL), not the one asked for.
+A CDX row that cannot be read (missing columns, a timestamp that is not 4-14 digits) is skipped
+with the stat `wayback/bad_row` and a warning; the other rows are crawled.
 Politeness: one request at a time and a 2 s delay by default (WAYBACK_CONCURRENCY, WAYBACK_DELAY),
 429/503 retried with Retry-After honoured (see crawler.middlewares).
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import types
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -56,20 +61,70 @@ def capture_url(timestamp: str, original: str) -> str:
     return f"https://{ARCHIVE_HOST}/web/{timestamp}id_/{original}"
 
 
+_TS = re.compile(r"\d{4,14}")
+# https://web.archive.org/web/<timestamp><modifier>/<original>; modifiers: id_, im_, js_, cs_, if_, fw_, …
+_CAPTURE_PATH = re.compile(r"^https?://web\.archive\.org/web/(\d{4,14})([a-z]{2}_)?/(.+)$", re.I)
+
+
 def _ts_iso(ts: str) -> str:
-    ts = (ts + "00000000000000")[:14]
+    """A CDX/Wayback timestamp (4 to 14 digits) as ISO 8601 UTC; ValueError for anything else."""
+    if not isinstance(ts, str) or not _TS.fullmatch(ts):
+        raise ValueError(f"not a Wayback timestamp: {ts!r}")
+    # a short timestamp stands for the start of its period: month and day pad with 01, not 00
+    ts = ts + "0101000000"[len(ts) - 4:] if len(ts) < 14 else ts
     return datetime.strptime(ts, "%Y%m%d%H%M%S").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def served_capture(response, capture: dict) -> dict:
+    """The capture actually served: when the `id_` URL asked for was redirected to another capture
+    (web.archive.org answers 302 to the nearest one it holds), the final URL's timestamp."""
+    m = _CAPTURE_PATH.match(response.url or "")
+    if not m or m.group(1) == capture.get("timestamp"):
+        return capture
+    try:
+        iso = _ts_iso(m.group(1))
+    except ValueError:
+        return capture
+    served = dict(capture, timestamp=m.group(1), timestamp_iso=iso, capture_url=response.url,
+                  requested_capture_url=capture.get("capture_url"))
+    return served
+
+
+def _parse_capture(spider, response, capture):
+    served = served_capture(response, capture)
+    if served is not capture:
+        spider.crawler.stats.inc_value("wayback/capture_redirected")
+        logger.info("Wayback: %s was served by another capture, %s (%s)",
+                    capture.get("capture_url"), served["capture_url"], served["timestamp_iso"])
+    return spider.parse_article(response, capture=served)
+
+
+def _parse_cdx_method(spider, response, pattern):
+    return parse_cdx(response, spider, pattern)
+
+
+def _bind(spider):
+    """The CDX and capture callbacks as methods of the spider itself (not module functions with the
+    spider in cb_kwargs), so their requests stay serialisable for JOBDIR: Scrapy stores a callback
+    by its spider method name. Bound before the first request, as a resumed queue needs them."""
+    if getattr(spider, "parse_wayback_capture", None) is None:
+        spider.parse_wayback_capture = types.MethodType(_parse_capture, spider)
+        spider.parse_wayback_cdx = types.MethodType(_parse_cdx_method, spider)
 
 
 def wayback_start_requests(spider):
     patterns = spider.wayback_url_patterns or tuple(f"{d}/*" for d in spider.allowed_domains if d != ARCHIVE_HOST)
     page_size = spider.settings.getint("WAYBACK_PAGE_SIZE", 0) or None
     spider._wayback_rows = {}
+    _bind(spider)
+    return _cdx_requests(spider, patterns, page_size)
+
+
+def _cdx_requests(spider, patterns, page_size):
     for pattern in patterns:
         url = cdx_url(pattern, spider.since, spider.until, page_size)
-        yield scrapy.Request(url, callback=parse_cdx, errback=spider.errback, dont_filter=True,
-                             cb_kwargs={"spider": spider, "pattern": pattern},
-                             meta={"allow_offsite": True})
+        yield scrapy.Request(url, callback=spider.parse_wayback_cdx, errback=spider.errback, dont_filter=True,
+                             cb_kwargs={"pattern": pattern}, meta={"allow_offsite": True})
 
 
 def parse_cdx(response, spider, pattern):
@@ -97,8 +152,12 @@ def parse_cdx(response, spider, pattern):
         try:
             ts, original = row[cols["timestamp"]], row[cols["original"]]
             status, mime = row[cols.get("statuscode", 2)], row[cols.get("mimetype", 3)]
-        except (IndexError, KeyError, TypeError):
-            stats.inc_value("wayback/cdx_bad_row")
+            if not isinstance(original, str) or not original:
+                raise ValueError(f"no original URL: {original!r}")
+            _ts_iso(ts)
+        except (IndexError, KeyError, TypeError, ValueError) as e:
+            stats.inc_value("wayback/bad_row")
+            logger.warning("Wayback CDX row skipped (%s): %r in %s", e, row, response.url)
             continue
         stats.inc_value("wayback/cdx_rows")
         if str(status) != "200" or "html" not in str(mime):
@@ -124,13 +183,13 @@ def parse_cdx(response, spider, pattern):
             "capture_url": capture_url(ts, raw_original),
         }
         stats.inc_value("wayback/captures_requested")
-        yield scrapy.Request(cap["capture_url"], callback=spider.parse_article, errback=spider.errback,
+        yield scrapy.Request(cap["capture_url"], callback=spider.parse_wayback_capture, errback=spider.errback,
                              cb_kwargs={"capture": cap}, meta={"allow_offsite": True})
     if resume_key:
         yield scrapy.Request(cdx_url(pattern, spider.since, spider.until,
                                      spider.settings.getint("WAYBACK_PAGE_SIZE", 0) or None, resume_key),
-                             callback=parse_cdx, errback=spider.errback, dont_filter=True,
-                             cb_kwargs={"spider": spider, "pattern": pattern}, meta={"allow_offsite": True})
+                             callback=spider.parse_wayback_cdx, errback=spider.errback, dont_filter=True,
+                             cb_kwargs={"pattern": pattern}, meta={"allow_offsite": True})
 
 
 def is_archive_url(url: str) -> bool:

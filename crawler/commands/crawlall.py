@@ -11,10 +11,22 @@
 - A run manifest (OUTPUT_DIR/runs/<run id>/manifest.json) and a log file beside it.
 - One run at a time: an flock on OUTPUT_DIR/.crawlall.lock; a lock file left by a killed run
   (its process is gone) is taken over with a warning.
+- A state file SQLite cannot read is moved aside (`<spider>.sqlite.corrupt-<time>`, a WARNING in
+  crawl.log) and that spider runs as a first run; the other spiders are not affected.
+- `-s WARC_OUTPUT=crawl.warc.gz`: each spider records to its own file, `crawl-<spider>.warc.gz`
+  (rotated `crawl-<spider>-00001.warc.gz`, …); a folder is shared (file names carry the spider).
 
-Exit codes: 0 all well; 3 a spider failed; 4 a spider looks broken (yielded nothing where it used
-to, or its fallback/drop rate jumped: the site's layout probably changed); 5 another run holds the
-lock; 2 usage error.
+Exit codes (the highest-priority one wins: 3, then 4):
+  0 all spiders finished, health ok;
+  2 usage error: unknown spider, nothing to run (no spider matches --spiders/--tag, or none has a
+    snapshot under REPLAY), a REPLAY path that does not exist; no run is made;
+  3 a spider failed: it did not finish (finish_reason other than "finished"), or it crashed:
+    a callback or start() raised (`spider_exceptions/*`), an item pipeline raised
+    (`item_errors/*`), or a response could not be recorded to WARC (`warc/errors`); the reason is
+    an ERROR line in crawl.log and `failure` in the manifest;
+  4 a spider looks broken (yielded nothing where it used to, or its fallback/drop rate jumped:
+    the site's layout probably changed);
+  5 another run holds the lock.
 """
 from __future__ import annotations
 
@@ -35,6 +47,7 @@ from scrapy.exceptions import UsageError
 logger = logging.getLogger("crawler.crawlall")
 
 EXIT_OK, EXIT_USAGE, EXIT_SPIDER_FAILED, EXIT_LAYOUT_CHANGED, EXIT_LOCKED = 0, 2, 3, 4, 5
+SETTINGS_PRIORITY_CRAWLALL = 50  # above "cmdline" (40)
 
 
 class LockHeld(Exception):
@@ -114,6 +127,25 @@ def _journal(state_file: Path) -> sqlite3.Connection:
     return db
 
 
+def quarantine_corrupt_state(state_dir: Path, spider_names) -> list[str]:
+    """Move aside every state file SQLite cannot read (see crawler.state), before anything opens
+    it, so that spider runs as a first run instead of crashing the whole run. Returns what was done."""
+    from ..state import quarantine, unreadable
+
+    actions = []
+    for name in spider_names:
+        state_file = state_dir / f"{name}.sqlite"
+        error = unreadable(state_file)
+        if error is None:
+            continue
+        moved = quarantine(state_file, error)
+        msg = (f"state of {name} is unreadable ({error}): moved aside to {moved}; "
+               f"{name} runs as a first run (its articles are exported again)")
+        logger.warning("crawlall: %s", msg)
+        actions.append(msg)
+    return actions
+
+
 def recover(out_dir: Path, state_dir: Path, spider_names) -> list[str]:
     """Finish what a killed run left: rename committed .part files, discard uncommitted ones."""
     actions = []
@@ -164,36 +196,58 @@ class Command(ScrapyCommand):
         settings = self.settings
         loader = get_spider_loader(settings)
         names = sorted(loader.list())
+        notes: list[tuple[int, str]] = []  # logged once crawl.log is open (and to stderr)
+        asked = []
         if opts.spiders:
             wanted = [s.strip() for s in opts.spiders.split(",") if s.strip()]
-            unknown = [s for s in wanted if s not in names]
+            unknown = sorted({s for s in wanted if s not in names})
             if unknown:
                 raise UsageError(f"unknown spider(s): {', '.join(unknown)}")
-            names = wanted
+            names = list(dict.fromkeys(wanted))  # each spider once, in the order given
+            twice = sorted({s for s in wanted if wanted.count(s) > 1})
+            if twice:
+                notes.append((logging.WARNING, f"crawlall: --spiders names {', '.join(twice)} more than once: "
+                                               "each spider runs once"))
+            asked.append(f"--spiders {opts.spiders}")
         if opts.tag:
             names = [n for n in names if set(opts.tag) & set(getattr(loader.load(n), "tags", ()))]
-        names = [n for n in names if not getattr(loader.load(n), "crawlall_skip", False)]
+            asked.append(" ".join(f"--tag {t}" for t in opts.tag))
+        skipped = [n for n in names if getattr(loader.load(n), "crawlall_skip", False)]
+        names = [n for n in names if n not in skipped]
+        if not names:
+            why = f" (not run by crawlall: {', '.join(skipped)})" if skipped else ""
+            raise UsageError(f"nothing to run: no spider matches {' '.join(asked) or 'the project'}{why}")
+        not_run: dict[str, str] = {}
+        for n in skipped if opts.spiders else ():  # named, but not a site spider crawlall runs
+            not_run[n] = "not run by crawlall (crawlall_skip)"
+            notes.append((logging.WARNING, f"crawlall: {n} is not run by crawlall (crawlall_skip): left out"))
+        replay = settings.get("REPLAY")
+        if replay:
+            if not Path(replay).exists():
+                raise UsageError(f"REPLAY path does not exist: {replay}")
+            if Path(replay).is_dir():
+                from ..archive.replay import Snapshot
+
+                source = settings.get("SOURCE", "live")
+                warcs = any(p.name.endswith((".warc", ".warc.gz")) for p in Path(replay).iterdir())
+                keep = []
+                for n in names:
+                    cls = loader.load(n)
+                    alias = Path(getattr(cls, "snapshot", "") or "").name or None
+                    has = Snapshot.folder_for(Path(replay), n, alias) is not None or (
+                        source == "wayback" and (Path(replay) / "wayback" / n / "index.json").exists()) or warcs
+                    if has:
+                        keep.append(n)
+                    else:
+                        not_run[n] = f"no snapshot in REPLAY={replay}"
+                        notes.append((logging.WARNING, f"crawlall: no snapshot for {n} in REPLAY={replay}: not run"))
+                if not keep:
+                    raise UsageError(f"nothing to run: no snapshot for {', '.join(names)} in REPLAY={replay} "
+                                     f"(expected {replay}/<spider>/index.json, {replay}/index.json or WARC files)")
+                names = keep
         if opts.list:
             print("\n".join(names))
             return
-        if not names:
-            raise UsageError("no spider matches")
-        replay = settings.get("REPLAY")
-        if replay and Path(replay).is_dir():
-            from ..archive.replay import Snapshot
-
-            source = settings.get("SOURCE", "live")
-            keep = []
-            for n in names:
-                cls = loader.load(n)
-                alias = Path(getattr(cls, "snapshot", "") or "").name or None
-                has = Snapshot.folder_for(Path(replay), n, alias) is not None or (
-                    source == "wayback" and (Path(replay) / "wayback" / n / "index.json").exists())
-                if has:
-                    keep.append(n)
-                else:
-                    logger.warning("crawlall: no snapshot for %s in REPLAY=%s: not run", n, replay)
-            names = keep
 
         out_dir = Path(settings.get("OUTPUT_DIR") or "output")
         state_dir = Path(settings.get("STATE_DIR") or out_dir / "state")
@@ -207,37 +261,49 @@ class Command(ScrapyCommand):
             self.exitcode = EXIT_LOCKED
             return
         try:
-            self.exitcode = self._run_locked(CrawlerProcess, names, settings, out_dir, state_dir, run_id, run_dir)
+            self.exitcode = self._run_locked(CrawlerProcess, names, settings, out_dir, state_dir, run_id, run_dir,
+                                             notes=notes, not_run=not_run)
         finally:
             lock.release()
 
-    def _run_locked(self, CrawlerProcess, names, settings, out_dir, state_dir, run_id, run_dir):
+    def _run_locked(self, CrawlerProcess, names, settings, out_dir, state_dir, run_id, run_dir,
+                    notes=(), not_run=None):
         run_dir.mkdir(parents=True, exist_ok=True)
         log_path = run_dir / "crawl.log"
         handler = logging.FileHandler(log_path, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
         handler.setLevel(logging.INFO)
         logging.getLogger().addHandler(handler)
-        recovered = recover(out_dir, state_dir, names)
-
         started = time.time()
-        process = CrawlerProcess(settings)
+        process = CrawlerProcess(settings)  # installs the stderr log handler: notes reach both
+        for level, msg in notes:
+            logger.log(level, msg)
+        recovered = quarantine_corrupt_state(state_dir, names)
+        recovered += recover(out_dir, state_dir, names)
+
         crawlers = {}
         parts = {}
+        warc = settings.get("WARC_OUTPUT")
         for name in names:
             part = out_dir / name / f"{run_id}.jsonl.part"
             part.parent.mkdir(parents=True, exist_ok=True)
-            overrides = {
+            # above the command line's own priority (40): CrawlerProcess.crawl() merges the
+            # process settings (-s …) into each crawler again, so these would otherwise be undone
+            forced = {
                 "FEEDS": {str(part): {"format": "jsonlines", "encoding": "utf8", "overwrite": True}},
-                "INCREMENTAL": True,
                 "STATE_DIR": str(state_dir),
                 "STATE_COMMIT_EXTERNAL": True,
                 "RUN_ID": run_id,
-                "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.extensions.Progress": 500},
+                "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.extensions.Progress": 500,
+                               "crawler.extensions.ItemErrorCount": 501},
             }
+            if warc:
+                forced["WARC_OUTPUT"] = warc_output_for(warc, name)
+                logger.info("crawlall: %s records WARC to %s", name, forced["WARC_OUTPUT"])
             crawler = process.create_crawler(process.spider_loader.load(name))
-            for k, v in overrides.items():
-                crawler.settings.set(k, v, priority="cmdline")
+            crawler.settings.set("INCREMENTAL", True, priority="cmdline")
+            for k, v in forced.items():
+                crawler.settings.set(k, v, priority=SETTINGS_PRIORITY_CRAWLALL)
             crawlers[name] = crawler
             parts[name] = part
             logger.info("crawlall: starting %s", name)
@@ -246,19 +312,21 @@ class Command(ScrapyCommand):
 
         manifest = {"runId": run_id, "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
                     "finished": _now(), "durationSeconds": round(time.time() - started, 2),
-                    "recovered": recovered, "spiders": {}}
-        exit_code = EXIT_OK
+                    "recovered": recovered, "notRun": dict(not_run or {}), "spiders": {}}
+        any_failed = any_broken = False
         health_path = state_dir / "health.json"
-        health = json.loads(health_path.read_text("utf-8")) if health_path.exists() else {}
+        health = _read_health(health_path)
         for name, crawler in crawlers.items():
             stats = crawler.stats.get_stats()
             part = parts[name]
             final = part.with_name(part.name[: -len(".part")])
             store = getattr(crawler, "state_store", None)
             finish_reason = stats.get("finish_reason", "unknown")
-            failed = finish_reason != "finished" or stats.get("log_count/ERROR", 0) > 0 and not part.exists()
+            failure = spider_failure(stats, finish_reason, part.exists())
             output = None
             if part.exists() and finish_reason == "finished":
+                # a spider that finished but crashed on some pages keeps what it exported: the
+                # pages whose callback raised were not remembered, so the next run tries them again
                 state_file = state_dir / f"{name}.sqlite"
                 # 1) state + pending row committed in one transaction
                 if store is not None:
@@ -282,23 +350,27 @@ class Command(ScrapyCommand):
             entry = _spider_summary(stats, output, finish_reason)
             verdict = _health_verdict(health.get(name), entry)
             entry["health"] = verdict or "ok"
-            if failed:
-                exit_code = max(exit_code, EXIT_SPIDER_FAILED) if exit_code != EXIT_LAYOUT_CHANGED else exit_code
+            if failure:
+                any_failed = True
                 entry["health"] = "failed"
+                entry["failure"] = failure
+                logger.error("crawlall: %s failed: %s", name, failure)
             elif verdict:
+                any_broken = True
                 logger.warning("crawlall: %s looks broken: %s", name, verdict)
-                if exit_code == EXIT_OK:
-                    exit_code = EXIT_LAYOUT_CHANGED
-            if not failed:
+            if not failure:
                 health[name] = {"articlesSeen": entry["articlesSeen"], "fallbackRate": entry["fallbackRate"],
                                 "dropRate": entry["dropRate"], "at": _now()}
             manifest["spiders"][name] = entry
             logger.info("crawlall: finished %s: %s new, %s changed, %s unchanged/skipped, %s pages, health %s",
                         name, entry["articlesNew"], entry["articlesChanged"], entry["articlesSkipped"],
                         entry["pagesFetched"], entry["health"])
+        exit_code = EXIT_SPIDER_FAILED if any_failed else EXIT_LAYOUT_CHANGED if any_broken else EXIT_OK
         manifest["exitCode"] = exit_code
         state_dir.mkdir(parents=True, exist_ok=True)
-        health_path.write_text(json.dumps(health, ensure_ascii=False, indent=1), "utf-8")
+        tmp = health_path.with_name(health_path.name + ".tmp")
+        tmp.write_text(json.dumps(health, ensure_ascii=False, indent=1), "utf-8")
+        os.replace(tmp, health_path)
         tmp = run_dir / "manifest.json.tmp"
         tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
         os.replace(tmp, run_dir / "manifest.json")
@@ -306,6 +378,64 @@ class Command(ScrapyCommand):
         logging.getLogger().removeHandler(handler)
         handler.close()
         return exit_code
+
+
+def warc_output_for(warc: str, spider: str) -> str:
+    """Each spider of a crawlall run records to its own WARC: `crawl.warc.gz` -> `crawl-<spider>.warc.gz`
+    (rotated and never-overwrite serials follow: `crawl-<spider>-00001.warc.gz`). A folder is shared:
+    its file names already carry the spider."""
+    path = Path(warc)
+    for ext in (".warc.gz", ".warc"):
+        if path.name.endswith(ext) and not path.is_dir():
+            return str(path.with_name(f"{path.name[: -len(ext)]}-{spider}{ext}"))
+    return warc
+
+
+def spider_failure(stats: dict, finish_reason: str, part_exists: bool = True) -> str | None:
+    """Why a spider counts as failed (exit 3), or None. The rule, in order:
+    - it did not finish: finish_reason is not "finished" (shutdown, killed, closespider_*, …);
+    - a callback or start() raised: spider_exceptions/count > 0 (Scrapy logs the traceback);
+    - an item pipeline raised: item_errors/count > 0 (crawler.extensions.ItemErrorCount);
+    - a response could not be recorded to WARC: warc/errors > 0 (crawler.archive.warc logs it);
+    - errors were logged and the spider wrote no output file at all.
+    Scrapy's log_count/ERROR is not used on its own: it counts every ERROR line of the process,
+    so under crawlall one spider's traceback would count against all of them."""
+    if finish_reason != "finished":
+        return f"did not finish (finish reason: {finish_reason})"
+
+    def by_type(prefix):
+        return ", ".join(f"{k[len(prefix):]}: {v}" for k, v in sorted(stats.items())
+                         if k.startswith(prefix) and k != prefix + "count")
+
+    n = stats.get("spider_exceptions/count", 0) or sum(
+        v for k, v in stats.items() if k.startswith("spider_exceptions/"))
+    if n:
+        return (f"crashed: {n} exception(s) raised in spider callbacks ({by_type('spider_exceptions/')}); "
+                "the pages they were handling were not fully processed (tracebacks above in crawl.log)")
+    n = stats.get("item_errors/count", 0)
+    if n:
+        return f"crashed: {n} item(s) raised in an item pipeline ({by_type('item_errors/')}); they were not exported"
+    n = stats.get("warc/errors", 0)
+    if n:
+        return f"{n} response(s) could not be recorded to WARC (WARC: could not record … in crawl.log)"
+    if stats.get("log_count/ERROR", 0) > 0 and not part_exists:
+        return "errors were logged and no output file was written"
+    return None
+
+
+def _read_health(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if isinstance(data, dict):
+            return data
+        raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as e:
+        moved = path.with_name(f"{path.name}.corrupt-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}")
+        os.replace(path, moved)
+        logger.warning("crawlall: %s is unreadable (%s): moved aside to %s; health checks start afresh", path, e, moved)
+        return {}
 
 
 def _spider_summary(stats: dict, output, finish_reason) -> dict:
@@ -335,6 +465,7 @@ def _spider_summary(stats: dict, output, finish_reason) -> dict:
         "errors": errors,
         "durationSeconds": round(stats.get("elapsed_time_seconds", 0), 2),
         "output": output,
+        "warcFiles": list(stats.get("warc/output") or []),
     }
 
 
