@@ -127,7 +127,7 @@ def _index(root):
         for el in _WITH_CLASS(root):  # only elements that have a class: fewer proxies to build
             for c in el.get("class").split():
                 by_class[c].append(el)
-        idx = (dict(by_class), {})  # tags are indexed on first use
+        idx = (dict(by_class), {}, {})  # tags are indexed on first use; class -> set on first use
         _INDEXES[id(root)] = (root, idx)  # the root is kept alive, so its id cannot be reused
     return idx
 
@@ -156,7 +156,20 @@ def css_all(root, query: str) -> list:
     steps = _simple_steps(query)
     if steps is None:
         return _xpath_of(query)(root)
-    by_class, by_tag = _index(root)
+    by_class, by_tag, class_sets = _index(root)
+    # an ancestor step of a single class is answered by set membership; a class the page does not
+    # have at all answers the query at once (most fallback selectors are for other templates)
+    sets = []
+    for tag, classes, attr, _ in steps[:-1]:
+        if classes and classes[0] not in by_class:
+            return []
+        if classes and len(classes) == 1 and not tag and not attr:
+            got = class_sets.get(classes[0])
+            if got is None:
+                got = class_sets[classes[0]] = set(by_class[classes[0]])
+            sets.append(got)
+        else:
+            sets.append(None)
     last = steps[-1]
     if last[1]:
         cands = by_class.get(last[1][0], ())
@@ -173,7 +186,7 @@ def css_all(root, query: str) -> list:
         need = len(steps) - 2
         if need >= 0:
             for anc in el.iterancestors():
-                if _step_ok(anc, steps[need]):
+                if (anc in sets[need]) if sets[need] is not None else _step_ok(anc, steps[need]):
                     need -= 1
                     if need < 0:
                         break
@@ -802,11 +815,9 @@ def trafilatura_body(html: str, url: str | None):
         return None
 
 
-# where the generic path (no layout) looks for a lead and a date: class names portals use
+# where the generic path (no layout) looks for a lead: class names portals use
 _GENERIC_LEAD = ("[class*=sapo]", "[class*=summary]", "[class*=excerpt]", "[class*=post-description]", "[class*=article-description]", "[class*=tom-tat]", "[class*=tomtat]", "[itemprop=description]",
                  "[class*=lead]", "[class*=intro]", "[class*=trich-yeu]")
-_GENERIC_DATE = ("time[datetime]", "[class*=date]", "[class*=Date]", "[class*=time]", "[class*=ngay]", "[class*=published]",
-                 "[class*=meta]", "[class*=submitted]", "[class*=info]", "[id*=date]", "[id*=Date]", "[property*='dc:date']")
 
 
 def _generic_lead(root, body_el) -> list[str]:
@@ -867,24 +878,31 @@ def article_scope(root, title_el, body_el):
 
 def _scope_blocks(scope, body_el):
     """The article container's children that are neither the body nor page chrome (lists of
-    other news, share bars, comment forms): where attachments and bylines beside the body are."""
+    other news, share bars, comment forms): where attachments and bylines beside the body are.
+    Looked for among the children of the container and of the body's ancestors inside it."""
     out = []
     if scope is None:
         return out
-    for child in scope.iter():
-        if not isinstance(child.tag, str) or child is scope:
-            continue
-        if body_el is not None and (child is body_el or body_el in child.iterancestors() or child in body_el.iterancestors()):
-            continue
-        parent = child.getparent()
-        if parent is not scope and not (body_el is not None and parent in body_el.iterancestors()):
-            continue  # direct children of the scope, or of the body's ancestors inside it
-        look = ((child.get("class") or "") + " " + (child.get("id") or ""))
-        if child.tag in ("nav", "aside", "footer", "form", "script", "style") or re.search(
-                r"related|other|tin-?khac|lien-?quan|comment|binh-?luan|share|social|tags?\b|sidebar|widget|menu|banner", look, re.I):
-            continue
-        out.append(child)
+    path = []
+    node = body_el
+    while node is not None and node is not scope:
+        path.append(node)
+        node = node.getparent()
+    if node is None:
+        path = []  # the body is not inside the container
+    on_path = set(path)
+    for container in [scope] + [p for p in reversed(path) if p is not body_el]:
+        for child in container:
+            if not isinstance(child.tag, str) or child in on_path:
+                continue
+            look = ((child.get("class") or "") + " " + (child.get("id") or ""))
+            if child.tag in ("nav", "aside", "footer", "form", "script", "style") or _NOT_BESIDE.search(look):
+                continue
+            out.append(child)
     return out
+
+
+_NOT_BESIDE = re.compile(r"related|other|tin-?khac|lien-?quan|comment|binh-?luan|share|social|tags?\b|sidebar|widget|menu|banner", re.I)
 
 
 _AUTHOR_BOX = re.compile(r"author|tac-?gia|tacgia|byline|by-line|writer|nguoi-?viet", re.I)
@@ -908,7 +926,20 @@ def _scope_author(scope, body_el) -> list[dict]:
     return []
 
 
-def _date_candidates(root, body_el, scope):
+_DATE_MARKED = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    "descendant::*[contains(@class,'date') or contains(@class,'Date') or contains(@class,'time') or contains(@class,'ngay')"
+    " or contains(@class,'published') or contains(@class,'meta') or contains(@class,'submitted') or contains(@class,'info')"
+    " or contains(@id,'date') or contains(@id,'Date') or contains(@property,'dc:date')] | descendant::time[@datetime]")
+# short leaf lines with a digit: where a date line can be
+_DATE_LINES = __import__("lxml.etree", fromlist=["XPath"]).XPath(
+    "descendant::*[self::p or self::div or self::span or self::time or self::em or self::small or self::i"
+    " or self::strong or self::td or self::h4 or self::h5 or self::h6][not(.//p)]"
+    "[string-length(normalize-space(.)) >= 5 and string-length(normalize-space(.)) <= 80]"
+    "[contains(translate(., '0123456789', '##########'), '#')]"
+    "[contains(., '/') or contains(., '-') or contains(., '.') or contains(., 'tháng') or contains(., 'Tháng')]")
+
+
+def _date_candidates(root, body_el, scope, scope_only=False):
     """Elements that may hold the page's date, in the order they are tried: inside the article's
     container first (marked date elements, then any short line that is only a date), then, for
     pages without a known layout, marked date elements elsewhere that are not page chrome."""
@@ -918,31 +949,29 @@ def _date_candidates(root, body_el, scope):
         return body_el is None or not (el is body_el or body_el in el.iterancestors())
 
     if scope is not None:
-        for q in _GENERIC_DATE:
-            for el in css_all(scope, q):
-                if isinstance(el, str) or el in seen or not outside_body(el) or _in_chrome(el, scope, allow_header=True):
-                    continue
-                seen.add(el)
-                yield el, False
-        for el in scope.iter("p", "div", "span", "time", "em", "small", "i", "strong", "td", "h4", "h5", "h6"):
-            if el in seen or not outside_body(el) or el.find(".//p") is not None or _in_chrome(el, scope, allow_header=True):
-                continue
-            seen.add(el)
-            yield el, True
-    for q in _GENERIC_DATE:
-        for el in css_all(root, q):
-            if isinstance(el, str) or el in seen or el.tag in ("html", "body", "meta", "script", "style"):
-                continue
-            if not outside_body(el) or _in_chrome(el):
+        for el in _DATE_MARKED(scope):
+            if el in seen or not outside_body(el) or _in_chrome(el, scope, allow_header=True):
                 continue
             seen.add(el)
             yield el, False
+        for el in _DATE_LINES(scope):
+            if el in seen or not outside_body(el) or _in_chrome(el, scope, allow_header=True):
+                continue
+            seen.add(el)
+            yield el, True
+    if scope_only:
+        return
+    for el in _DATE_MARKED(root):
+        if el in seen or el.tag in ("html", "body", "meta", "script", "style"):
+            continue
+        if not outside_body(el) or _in_chrome(el):
+            continue
+        seen.add(el)
+        yield el, False
 
 
 def _generic_date(root, body_el, scope=None, scope_only=False) -> D.ParsedDate | None:
-    for el, strict in _date_candidates(root, body_el, scope):
-        if scope_only and (scope is None or not (el is scope or scope in el.iterancestors())):
-            break
+    for el, strict in _date_candidates(root, body_el, scope, scope_only):
         text = el.get("datetime") or el.get("content") or _date_segment(normalize_space(el.text_content()))
         if not text or len(text) > 80:
             continue
@@ -1306,6 +1335,11 @@ def _drop_related_boxes(body, counters):
     - a container (or a paragraph) that opens with a related-news heading and is mostly links;
     - a heading alone on its line ("Tin liên quan:", "Xem thêm:") with the run of link blocks
       that follows it (a list, or paragraphs of one link each), up to the next prose."""
+    # a heading is the start of some text node: look for one before looking at every container
+    # (most articles have none)
+    if not any(_RELATED_HEAD.match(t.lstrip()[:80]) for el in body.iter() if isinstance(el.tag, str)
+               for t in (el.text, el.tail) if t and not t.isspace()):
+        return
     for el in list(body.iter("div", "section", "aside", "table", "ul", "nav", "p", "li")):
         if el is body or el.getparent() is None:
             continue

@@ -308,7 +308,8 @@ class PortalSpider(scrapy.Spider):
         item["url"] = canonical_url(url)
         item["source"] = self.source_info()
         crawl = {
-            "fetchedAt": (response.meta.get("replay_warc") or {}).get("warcDate") or _http_date(response)
+            "fetchedAt": (response.meta.get("replay_warc") or response.meta.get("warc_record") or {}).get("warcDate")
+            or _http_date(response)
             or datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "status": response.status,
             "runId": self.run_id,

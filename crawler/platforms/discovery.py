@@ -692,7 +692,8 @@ class DiscoverySpider(PortalSpider):
         item["url"] = canonical_url(response.url)
         item["source"] = self.source_info()
         item["crawl"] = {
-            "fetchedAt": (response.meta.get("replay_warc") or {}).get("warcDate") or _http_date(response) or _now(),
+            "fetchedAt": (response.meta.get("replay_warc") or response.meta.get("warc_record") or {}).get("warcDate")
+            or _http_date(response) or _now(),
             "status": response.status, "runId": self.run_id,
             "extraction": ex.path, "layout": ex.layout, "platform": platform,
         }
