@@ -101,6 +101,7 @@ def _xpath_of(css: str):
 _SIMPLE_STEP = re.compile(r"^([a-zA-Z][\w-]*)?((?:\.[\w-]+)*)(?:\[(id|class)\$='([^']+)'\])?$")
 _INDEXES: dict = {}  # id(tree root) -> (root, index); cleared at the start of every extraction
 _WITH_CLASS = __import__("lxml.etree", fromlist=["XPath"]).XPath("descendant-or-self::*[@class]")
+_WITH_ID = __import__("lxml.etree", fromlist=["XPath"]).XPath("descendant-or-self::*[@id]")
 
 
 @lru_cache(maxsize=4096)
@@ -173,6 +174,11 @@ def css_all(root, query: str) -> list:
     last = steps[-1]
     if last[1]:
         cands = by_class.get(last[1][0], ())
+    elif last[2] == "id":  # span[id$='_lblTitle']: ASP.NET control ids, from the elements that have an id
+        key = "#ids"
+        cands = by_tag.get(key)
+        if cands is None:
+            cands = by_tag[key] = _WITH_ID(root)
     elif last[0]:
         cands = by_tag.get(last[0])
         if cands is None:
@@ -199,6 +205,11 @@ def css_all(root, query: str) -> list:
 
 
 _XP = __import__("lxml.etree", fromlist=["XPath"]).XPath
+
+
+def _has_text(el) -> bool:
+    """Any visible character under the element (stops at the first)."""
+    return any(normalize_space(t) for t in el.itertext())
 # page-level values read straight from the tree (no selector wrappers): the first in document order
 _BASE_HREF = _XP("//base/@href", smart_strings=False)
 _META_DESCRIPTION = _XP("//meta[@name='description']/@content | //meta[@property='og:description']/@content", smart_strings=False)
@@ -402,6 +413,16 @@ def _follows_img_in_block(el, holders) -> bool:
     return _caption_shaped(mine) and len(mine.replace(" ", "")) >= 0.9 * len(text.replace(" ", ""))
 
 
+_CLASS_OR_ID = __import__("lxml.etree", fromlist=["XPath"]).XPath("descendant::*[@class or @id or self::figcaption]")
+_CAPTION_TAGS = frozenset(("p", "div", "td", "span", "em", "i"))
+
+
+def _caption_marked(body) -> list:
+    """figcaption, and elements whose class or id says caption ("chu-thich", "image-desc", …)."""
+    return [el for el in _CLASS_OR_ID(body) if el.tag == "figcaption" or (
+        el.tag in _CAPTION_TAGS and _CAPTION_CLASS.search((el.get("class") or "") + " " + (el.get("id") or "")))]
+
+
 def _colspan(cell) -> int:
     try:
         return max(1, int(cell.get("colspan") or 1))
@@ -429,8 +450,25 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
             if anc is body:
                 break
     has_media = bool(holders)
+    # the only elements the rules below can take: those marked as captions (class, id,
+    # figcaption), and those next to a picture (the element after a picture or a picture's
+    # block, the first child of a figure, italics inside a picture's block, cells of a table
+    # holding one image)
+    cand = set(_caption_marked(body))
+    for el in holders:
+        nxt = el.getnext()
+        while nxt is not None and not isinstance(nxt.tag, str):
+            nxt = nxt.getnext()
+        if nxt is not None:
+            cand.add(nxt)
+        if el.tag == "figure":
+            cand.update(c for c in el if isinstance(c.tag, str))
+        if el.tag in ("p", "div", "td", "center", "figure"):
+            cand.update(el.iter("em", "i"))
+        if el.tag == "table":
+            cand.update(el.iter("td"))
     for el in body.iter():
-        if not isinstance(el.tag, str) or el in chosen:
+        if el not in cand or el in chosen:
             continue
         n_before = len(caption_els)
         if el.tag == "figcaption" or (
@@ -926,17 +964,31 @@ def _scope_author(scope, body_el) -> list[dict]:
     return []
 
 
-_DATE_MARKED = __import__("lxml.etree", fromlist=["XPath"]).XPath(
-    "descendant::*[contains(@class,'date') or contains(@class,'Date') or contains(@class,'time') or contains(@class,'ngay')"
-    " or contains(@class,'published') or contains(@class,'meta') or contains(@class,'submitted') or contains(@class,'info')"
-    " or contains(@id,'date') or contains(@id,'Date') or contains(@property,'dc:date')] | descendant::time[@datetime]")
-# short leaf lines with a digit: where a date line can be
-_DATE_LINES = __import__("lxml.etree", fromlist=["XPath"]).XPath(
-    "descendant::*[self::p or self::div or self::span or self::time or self::em or self::small or self::i"
-    " or self::strong or self::td or self::h4 or self::h5 or self::h6][not(.//p)]"
-    "[string-length(normalize-space(.)) >= 5 and string-length(normalize-space(.)) <= 80]"
-    "[contains(translate(., '0123456789', '##########'), '#')]"
-    "[contains(., '/') or contains(., '-') or contains(., '.') or contains(., 'tháng') or contains(., 'Tháng')]")
+_DATE_MARK = re.compile(r"date|time|ngay|published|meta|submitted|info", re.I)
+_DATE_LINE_TAGS = ("p", "div", "span", "time", "em", "small", "i", "strong", "td", "h4", "h5", "h6")
+_CLASSED = __import__("lxml.etree", fromlist=["XPath"]).XPath("descendant::*[@class or @id or @property or self::time]")
+
+
+def _date_marked(root):
+    """Elements marked as dates: a class or id saying date/time/ngay/meta/…, RDFa dc:date, <time datetime>."""
+    for el in _CLASSED(root):
+        if el.tag == "time" and el.get("datetime"):
+            yield el
+        elif _DATE_MARK.search((el.get("class") or "") + " " + (el.get("id") or "")) or "dc:date" in (el.get("property") or ""):
+            yield el
+
+
+def _date_lines(root):
+    """Short leaf lines with a digit and a date separator: where a date line can be."""
+    for el in root.iter(*_DATE_LINE_TAGS):
+        if len(el) > 6 or el.find(".//p") is not None:
+            continue
+        text = el.text_content()
+        if len(text) > 160 or not any(c.isdigit() for c in text):
+            continue
+        t = normalize_space(text)
+        if 5 <= len(t) <= 80 and ("/" in t or "-" in t or "." in t or "háng" in t):
+            yield el
 
 
 def _date_candidates(root, body_el, scope, scope_only=False):
@@ -949,19 +1001,19 @@ def _date_candidates(root, body_el, scope, scope_only=False):
         return body_el is None or not (el is body_el or body_el in el.iterancestors())
 
     if scope is not None:
-        for el in _DATE_MARKED(scope):
+        for el in _date_marked(scope):
             if el in seen or not outside_body(el) or _in_chrome(el, scope, allow_header=True):
                 continue
             seen.add(el)
             yield el, False
-        for el in _DATE_LINES(scope):
+        for el in _date_lines(scope):
             if el in seen or not outside_body(el) or _in_chrome(el, scope, allow_header=True):
                 continue
             seen.add(el)
             yield el, True
     if scope_only:
         return
-    for el in _DATE_MARKED(root):
+    for el in _date_marked(root):
         if el in seen or el.tag in ("html", "body", "meta", "script", "style"):
             continue
         if not outside_body(el) or _in_chrome(el):
@@ -989,8 +1041,14 @@ def _generic_date(root, body_el, scope=None, scope_only=False) -> D.ParsedDate |
 
 def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date: str | None = None,
                     capture_date: str | None = None, body_hint=None) -> Extraction:
+    try:
+        return _extract(html, url, layouts, listing_date=listing_date, capture_date=capture_date, body_hint=body_hint)
+    finally:
+        _INDEXES.clear()  # the trees indexed for this page are the caller's again
+
+
+def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Extraction:
     sel = html if isinstance(html, Selector) else Selector(text=html, type="html", base_url=url)
-    _INDEXES.clear()
     counters: Counter = Counter()
     notes: list[str] = []
     layout = choose_layout(sel, layouts, capture_date) or Layout()
@@ -1040,7 +1098,7 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
             for el in css_all(body, q):
                 if not isinstance(el, str):
                     _drop(el)
-        if not normalize_space(body.text_content()):
+        if not _has_text(body):
             body = None
     body_src = body_sel.root if body is not None and body_sel is not None else None  # the page's element
     if body is None and body_hint is not None:
@@ -1061,7 +1119,7 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
         body = trafilatura_body(html if isinstance(html, str) else sel.get(), url)
     if body is not None:
         _drop_related_boxes(body, counters)
-        for el in list(_HIDDEN_XPATH(body)):
+        for el in [e for e in _STYLED(body) if _is_hidden(e)]:
             if el.getparent() is not None and el.find(".//img") is None:
                 _drop(el)
                 counters["boilerplate/hidden_element"] += 1
@@ -1166,7 +1224,8 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
     # "Tác giả: …" anywhere in the last blocks of the page
     if not authors:
         body_root = body_src
-        for s in _AUTHOR_TEXT_XPATH(sel.root)[:3]:
+        page_text = sel.root.text_content() if hasattr(sel.root, "text_content") else ""
+        for s in (_AUTHOR_TEXT_XPATH(sel.root)[:3] if any(w in page_text for w in ("Tác giả", ", ảnh", "và ảnh")) else ()):
             owner = s.getparent() if hasattr(s, "getparent") else None
             if body_root is not None and owner is not None and (owner is body_root or body_root in owner.iterancestors()):
                 continue  # inside the article text: content (a list of award winners), not its byline
@@ -1311,9 +1370,16 @@ def extract_article(html: str | Selector, url: str, layouts=(), *, listing_date:
     return Extraction(fields=fields, counters=counters, notes=notes, layout=layout.name, path=path)
 
 
-_HIDDEN_XPATH = __import__("lxml.etree", fromlist=["XPath"]).XPath(
-    ".//*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''), 'display:none')"
-    " or contains(translate(@style, ' ', ''), 'visibility:hidden')]")
+_STYLED = __import__("lxml.etree", fromlist=["XPath"]).XPath("descendant::*[@style or @hidden or @aria-hidden]")
+
+
+def _is_hidden(el) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
 _RELATED_HEAD = re.compile(
     r"^[\s»>›•·*\-–]*(?:tin\s+liên\s+quan|bài\s+(?:viết\s+)?liên\s+quan|tin\s+khác|các\s+tin\s+khác|tin\s+cùng\s+chuyên\s+mục|"
     r"tin\s+bài\s+khác|các\s+bài\s+(?:viết\s+)?khác|xem\s+thêm|đọc\s+thêm|xem\s+tiếp|có\s+thể\s+bạn\s+quan\s+tâm|"

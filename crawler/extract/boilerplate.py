@@ -26,17 +26,18 @@ class Rule:
     name: str
     pattern: re.Pattern
     kind: str = "block"  # block | tail | strip
+    gate: str | None = None  # a lower-case literal every match contains (a cheap pre-check)
 
 
-def _r(name: str, pattern: str, kind: str = "block") -> Rule:
-    return Rule(name, re.compile(pattern, re.I), kind)
+def _r(name: str, pattern: str, kind: str = "block", gate: str | None = None) -> Rule:
+    return Rule(name, re.compile(pattern, re.I), kind, gate)
 
 
 _SEP = r"[\s|•·:–\-/]*"
 
 SHARED_RULES: tuple[Rule, ...] = (
     # leaked ASP.NET / JSP server controls in the page text
-    _r("leaked_server_markup", r"<?/?\s*asp:\w+(?:\s+\w+\s*=\s*\"[^\"]*\")*\s*/?>?", "strip"),
+    _r("leaked_server_markup", r"<?/?\s*asp:\w+(?:\s+\w+\s*=\s*\"[^\"]*\")*\s*/?>?", "strip", gate="asp:"),
     # In nội dung / In bài viết / Bản in = print links; Gửi email = email link; Chia sẻ = share
     _r("print_link", r"(?:🖨\s*)?(?:in\s+(?:nội\s+dung|bài\s+viết|bài|trang|tin|văn\s+bản)|bản\s+in|print)"),
     _r("email_link", r"(?:gửi\s+(?:e-?mail|bài\s+viết|cho\s+bạn\s+bè)|e-?mail)"),
@@ -121,6 +122,8 @@ def apply_rules(blocks: list[str], rules=SHARED_RULES, counters: Counter | None 
     for i, block in enumerate(blocks):
         orig = block
         for r in strip_rules:
+            if r.gate and r.gate not in block.lower():
+                continue  # the literal every match contains is absent: no need to run the pattern
             block, n = r.pattern.subn(" ", block)
             if n:
                 counters[f"boilerplate/{r.name}"] += n
