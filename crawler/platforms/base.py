@@ -264,19 +264,27 @@ class PortalSpider(scrapy.Spider):
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
     # ------------------------------------------------------------------ articles
-    def parse_article(self, response, listing_date: str | None = None, capture=None):
+    def unusable(self, response, what: str = "article", not_html_level=logging.WARNING) -> bool:
+        """An error status, a body that is not HTML, an empty page: counted, logged, True."""
         stats = self.crawler.stats
         if response.status >= 400:
             stats.inc_value(f"skipped/http_{response.status}")
-            logger.warning("HTTP %s for article %s", response.status, response.url)
-            return
+            logger.warning("HTTP %s for %s %s", response.status, what, response.url)
+            return True
         if not self._is_html(response):
             stats.inc_value("skipped/not_html")
-            logger.warning("Article is not HTML (%s): %s", response.headers.get(b"Content-Type"), response.url)
-            return
+            logger.log(not_html_level, "%s is not HTML (%s): %s", what.capitalize(),
+                       response.headers.get(b"Content-Type"), response.url)
+            return True
         if not response.body.strip():
             stats.inc_value("skipped/empty_page")
             logger.warning("Empty page: %s", response.url)
+            return True
+        return False
+
+    def parse_article(self, response, listing_date: str | None = None, capture=None):
+        stats = self.crawler.stats
+        if self.unusable(response):
             return
         reason = self.not_an_article(response, capture)
         if reason:

@@ -449,17 +449,7 @@ class DiscoverySpider(PortalSpider):
 
     def parse_page(self, response, listing: bool = False, listing_date=None, depth: int = 0, kind: str = "page"):
         stats = self.crawler.stats
-        if response.status >= 400:
-            stats.inc_value(f"skipped/http_{response.status}")
-            logger.warning("HTTP %s: %s", response.status, response.url)
-            return
-        if not self._is_html(response):
-            stats.inc_value("skipped/not_html")
-            logger.info("Not HTML (%s): %s", response.headers.get(b"Content-Type"), response.url)
-            return
-        if not response.body.strip():
-            stats.inc_value("skipped/empty_page")
-            logger.warning("Empty page: %s", response.url)
+        if self.unusable(response, "page", not_html_level=logging.INFO):
             return
         if depth == 0 and listing:
             # the start page answered under the other spelling of the host (host -> www.host):
