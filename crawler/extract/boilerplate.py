@@ -99,6 +99,12 @@ SHARED_RULES: tuple[Rule, ...] = (
 )
 
 
+_SHARED = frozenset(SHARED_RULES)
+# the longest block a shared rule can be meant for: menus, counters, share bars, copyright and
+# breadcrumb lines are short; site rules (a tail such as "Các tin đã đăng ngày: …") have no limit
+SHARED_MAX_BLOCK = 600
+
+
 def compile_site_rules(phrases) -> tuple[Rule, ...]:
     """Per-site rules from a spider: regex strings (full-block) or (name, regex, kind) tuples."""
     out = []
@@ -134,7 +140,10 @@ def apply_rules(blocks: list[str], rules=SHARED_RULES, counters: Counter | None 
             kept.append(same_kind(orig, block))
             continue
         hit = None
+        long_block = len(block) > SHARED_MAX_BLOCK
         for r in other:
+            if long_block and r in _SHARED:
+                continue  # a paragraph longer than any chrome line the shared rules describe
             if r.pattern.fullmatch(block):
                 hit = r
                 break

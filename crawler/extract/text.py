@@ -37,7 +37,7 @@ def _tag(el) -> str | None:
         return None
     if "}" in tag:
         tag = tag.rsplit("}", 1)[1]
-    return tag.lower()
+    return tag if tag.islower() else tag.lower()  # the HTML parser gives lower-case names already
 
 
 def normalize_space(text: str) -> str:
