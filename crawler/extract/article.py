@@ -27,7 +27,7 @@ _DOC_LINK = re.compile(r"\.(?:%s)(?:$|[?#]|/[0-9a-f]{8}-[0-9a-f-]{27,}|/[\w-]*(?
 _CAPTION_CLASS = re.compile(r"caption|chu-?thich|chuthich|image[-_]?desc|img[-_]?desc|desc[-_]?img|note[-_]?img|photo[-_]?desc|pcaption|expnote|fig[-_]?cap", re.I)
 # Author lines: Tác giả (author), Tin, ảnh (text and photos), Bài và ảnh, Nguồn (source), Theo (per)
 _AUTHOR_LABEL = re.compile(
-    r"^(?:tác\s+giả(?:\s+bài\s+viết)?|người\s+viết|tin(?:\s*[,&và]+\s*|\s+và\s+)ảnh|bài(?:\s*[,&và]+\s*|\s+và\s+)ảnh|tin\s+bài|bài|tin|ảnh|phóng\s+viên|pv|ctv|nhóm\s+pv)\s*:\s*(.+)$",
+    r"^(?:tác\s+giả(?:\s+bài\s+viết)?|người\s+viết|(?:nhóm\s+)?thực\s+hiện|tin(?:\s*[,&và]+\s*|\s+và\s+)ảnh|bài(?:\s*[,&và]+\s*|\s+và\s+)ảnh|tin\s+bài|bài|tin|ảnh|phóng\s+viên|pv|ctv|nhóm\s+pv)\s*:\s*(.+)$",
     re.I,
 )
 _NAME_WORD = r"[A-ZĐÀ-ỸÂĂÊÔƠƯÁÉÍÓÚÝ][a-zđà-ỹ]*(?:[’'][A-Za-zđà-ỹ]+)?[a-zđà-ỹ]*"  # H’Bla, Niê
@@ -263,9 +263,11 @@ def choose_layout(sel: Selector, layouts, capture_date: str | None = None) -> La
 
 def _img_src(img, base: str) -> str | None:
     for attr in ("data-src", "data-original", "data-lazy-src", "src"):
-        v = img.get(attr)
+        v = (img.get(attr) or "").strip()
         if v and not v.startswith("data:"):
-            return urljoin(base, v.strip())
+            url = urljoin(base, v)
+            # file:///C:/Users/…/msohtmlclip1/clip_image002.jpg (pasted from Word) is no picture of the web
+            return url if url.startswith(("http://", "https://")) else None
     return None
 
 
@@ -307,6 +309,7 @@ def _is_icon(img) -> bool:
 def _media(body, base: str) -> list:
     """The article's photos and videos in document order: (element, kind, url)."""
     out = []
+    widgets = [el for el in _CLASSED_DESC(body) if "fb-video" in el.get("class").split() and el.get("data-href")]
     for el in body.iter("img", "video", "iframe", "embed"):
         if el.tag == "img":
             if _is_icon(el):
@@ -318,6 +321,10 @@ def _media(body, base: str) -> list:
             src = _video_src(el, base)
             if src and not any(a.tag == "video" for a in el.iterancestors()):
                 out.append((el, "video", src))
+    if widgets:  # Facebook's video widget: the video is its data-href (in document order with the rest)
+        out += [(el, "video", urljoin(base, el.get("data-href").strip())) for el in widgets]
+        order = {el: i for i, el in enumerate(body.iter())}
+        out.sort(key=lambda m: order.get(m[0], 0))
     return out
 
 
@@ -495,13 +502,13 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
                 caption_els.append(el)
                 counters["extract/caption_heuristic"] += 1
         elif el.tag in ("p", "div") and el not in holders and _prev_element_has_img(el, holders) and _is_centred(el) \
-                and not _all_bold(el) and len(normalize_space(el.text_content())) <= 200 \
+                and len(normalize_space(el.text_content())) <= 200 \
                 and _caption_shaped(normalize_space(el.text_content())) and el.find(".//p") is None:
             # a centred line under an image-only block, in a smaller font rather than italics
             if not any(a in caption_els for a in el.iterancestors()):
                 caption_els.append(el)
                 counters["extract/caption_heuristic"] += 1
-        elif el.tag in ("p", "div") and el not in holders and _prev_is_holder(el, holders) \
+        elif el.tag in ("p", "div") and el not in holders and (_prev_is_holder(el, holders) or _prev_is_holder(el, chosen)) \
                 and _PHOTO_CREDIT.match(normalize_space(el.text_content())):
             # "Ảnh: Đức Lân" under a picture that already has its caption
             if not any(a in caption_els for a in el.iterancestors()):
@@ -514,6 +521,11 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
                 counters["extract/caption_heuristic"] += 1
         if len(caption_els) > n_before:
             chosen.add(caption_els[-1])
+            nxt = caption_els[-1].getnext()  # a photo credit may follow the caption
+            while nxt is not None and not isinstance(nxt.tag, str):
+                nxt = nxt.getnext()
+            if nxt is not None:
+                cand.add(nxt)
     # picture grids: a row of image cells over a row of caption cells, matched by column (a
     # caption cell spanning several columns belongs to each image above it)
     column_caption: dict = {}
@@ -629,6 +641,9 @@ def _attachments(roots, base: str) -> list[dict]:
     return out
 
 
+_ORG_START = re.compile(r"^(?:%s)\b" % _ORG_WORDS)
+
+
 def _titlecase_caps(name: str) -> str:
     """'HOÀNG THU' -> 'Hoàng Thu'; mixed-case names and acronyms (TTXVN) are left as printed."""
     words = name.split()
@@ -646,9 +661,14 @@ def split_author(raw: str) -> list[dict]:
     mu = _NAME_UNIT.match(raw)
     if mu:
         return [{"name": mu.group(1).strip(), "nameRaw": raw}]
+    if _ORG_START.match(raw) and not any(_names_line(p) for p in _split_names(raw)):
+        return [{"name": raw, "nameRaw": raw}]  # a unit: "Ban Dân chủ - Pháp luật" is one name
     out = []
     for part in _split_names(raw):
         part = part.strip(" .")
+        ml = _AUTHOR_LABEL.match(part)
+        if ml:  # "Bài: Ngọc Hà - Ảnh: Đức Lân"
+            part = ml.group(1).strip(" .")
         if not part:
             continue
         name = _titlecase_caps(re.sub(r"\s*\([^)]*\)\s*$", "", part).strip())
@@ -700,7 +720,20 @@ def _names_line(block: str) -> bool:
 
 
 # Source credits at the end of an article: "Theo baochinhphu.vn", "(Theo TTXVN)", "Nguồn: Báo Nhân Dân"
-_CREDIT = re.compile(r"^[(\[]?\s*(?:theo|nguồn(?:\s+tin)?)\s*:?\s*([^,;()\[\]]{2,70}?)\s*[)\]]?\s*\.?$", re.I)
+# an official document's marks: the national motto, "Số: 12/TB-UBND", signature lines
+_MOTTO = re.compile(r"độc\s+lập\s*[-–]\s*tự\s+do\s*[-–]\s*hạnh\s+phúc|cộng\s+hòa\s+xã\s+hội\s+chủ\s+nghĩa\s+việt\s+nam|"
+                    r"đảng\s+cộng\s+sản\s+việt\s+nam", re.I)
+_SIGNATURE = re.compile(r"^(?:t/?m\.?|k/?t\.?|t/?l\.?|q\.|tuq\.)\s+\S|^\(?đã\s+ký\)?$|^nơi\s+nhận\b|"
+                        r"^(?:phó\s+)?(?:chủ\s+tịch|bí\s+thư|giám\s+đốc|trưởng\s+ban|chánh\s+văn\s+phòng)(?:\s+thường\s+trực)?\b", re.I)
+
+
+def _is_document(blocks: list[str]) -> bool:
+    """An official notice (thông báo, kế hoạch, quyết định) printed as the article: the national
+    motto at its head, or signature lines ("TM. BAN THƯỜNG VỤ", "(Đã ký)", "Nơi nhận") at its end."""
+    return any(_MOTTO.search(b) for b in blocks[:6]) or any(_SIGNATURE.match(b) for b in blocks[-6:])
+
+
+_CREDIT = re.compile(r"^[(\[]?\s*(?:theo|nguồn(?:\s+tin)?)\s*:?\s*([^,;()\[\]]{2,70}?)\s*(\([^()]{2,80}\))?\s*[)\]]?\s*\.?$", re.I)
 _SOURCE_WORDS = re.compile(r"^(?:Báo|Cổng|Đài|Tạp\s+chí|Thông\s+tấn|Trang|Website|Kênh|Truyền\s+hình|Tạp\s+san|Bản\s+tin)\b")
 _DOMAIN = re.compile(r"^[\w.-]+\.(?:vn|com|net|org|info|gov|edu)(?:\.vn)?(?:/\S*)?$", re.I)
 _ORG_LINE = re.compile(r"^(?:%s)\b[^.,;:!?/]{2,80}$" % r"(?:Phòng|Ban|Hội|Trung tâm|Văn phòng|UBND|Ủy ban|Uỷ ban|Đài|Báo(?!\s+cáo)|Sở|Cục|Chi cục|Đoàn|Công an|MTTQ|BCH|Ban Chấp hành|Đảng ủy|Đảng uỷ|Huyện ủy|Huyện uỷ|Thành ủy|Thành uỷ|Tỉnh ủy|Tỉnh uỷ)")
@@ -712,7 +745,7 @@ def _credit(block: str) -> list[dict] | None:
         return None
     src = m.group(1).strip(" .")
     if _DOMAIN.match(src) or (src.isupper() and len(src) <= 12) or _SOURCE_WORDS.match(src) or _names_line(src):
-        return [{"name": src, "nameRaw": block.strip()}]
+        return [{"name": _titlecase_caps(src) if _names_line(src) else src, "nameRaw": block.strip()}]
     return None
 
 
@@ -1118,6 +1151,10 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
         path = "fallback"
         body = trafilatura_body(html if isinstance(html, str) else sel.get(), url)
     if body is not None:
+        for el in list(_SOCIAL_EMBEDS(body)):
+            if el.getparent() is not None:
+                _drop(el)
+                counters["boilerplate/social_embed"] += 1
         _drop_related_boxes(body, counters)
         for el in [e for e in _STYLED(body) if _is_hidden(e)]:
             if el.getparent() is not None and el.find(".//img") is None:
@@ -1175,6 +1212,7 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
     blocks = apply_rules(blocks, rules, counters)
     # title repeated at the top of the body, date lines, leaked "null <title>"
     norm_title = title.casefold()
+    document = _is_document(blocks)  # its dateline ("Liêm Hải, ngày 12 tháng 9 năm 2023") is its text
     cleaned = []
     date_line_pd = None
     for i, b in enumerate(blocks):
@@ -1188,7 +1226,7 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
                 title = b  # "<site name> - <title>" from <title>: the page's own heading is the headline
                 norm_title = bf
             continue
-        if (i < 3 or i >= len(blocks) - 2) and not isinstance(b, CellText) and _is_date_line(b):
+        if (i < 3 or i >= len(blocks) - 2) and not isinstance(b, CellText) and not document and _is_date_line(b):
             counters["boilerplate/date_line"] += 1
             date_line_pd = date_line_pd or D.parse_date(b, source="page")
             continue
@@ -1200,7 +1238,8 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
             blocks = lead_blocks + [b for b in blocks if b not in lead_blocks]
 
     # ---- author from the end of the body: the byline, and a source credit after or before it
-    if blocks:
+    # (not from an official notice: its last lines are the signature block, part of its text)
+    if blocks and not _is_document(blocks):
         found: list[dict] = []
         for k in (1, 2):
             if len(blocks) >= k + 1 and not isinstance(blocks[-k], CellText):
@@ -1371,6 +1410,13 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
 
 
 _STYLED = __import__("lxml.etree", fromlist=["XPath"]).XPath("descendant::*[@style or @hidden or @aria-hidden]")
+# embedded posts' fallback markup (the post's text and "Đăng bởi … vào …" until the widget's script runs)
+_EMBED_CLASSES = frozenset("fb-post fb-xfbml-parse-ignore twitter-tweet instagram-media tiktok-embed zalo-share-button".split())
+_CLASSED_DESC = __import__("lxml.etree", fromlist=["XPath"]).XPath("descendant::*[@class]")
+
+
+def _SOCIAL_EMBEDS(body) -> list:
+    return [el for el in _CLASSED_DESC(body) if not _EMBED_CLASSES.isdisjoint(el.get("class").split())]
 
 
 def _is_hidden(el) -> bool:

@@ -293,7 +293,7 @@ def jsonld_nodes(sel) -> list:
     for raw in _JSONLD_XPATH(root):
         try:
             data = json.loads(raw.strip().removeprefix("<!--").removesuffix("-->"))
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed JSON, or nested past Python's recursion limit
             continue
         stack = [data]
         while stack:

@@ -169,7 +169,7 @@ def declared_listing(response) -> str | None:
     for raw in response.xpath('//script[@type="application/ld+json"]/text()').getall():
         try:
             data = json.loads(raw.strip().removeprefix("<!--").removesuffix("-->"))
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed, or nested past Python's limit
             continue
         tops = data if isinstance(data, list) else [data]
         for top in list(tops):
