@@ -67,7 +67,12 @@ class ValidatePipeline:
         if not adapter.get("headline"):
             _drop(self.crawler, "no_headline", item)
         if not adapter.get("articleBody"):
-            _drop(self.crawler, "empty_body", item)
+            if adapter.get("attachments"):
+                # a document notice: its content is the attached file (articleBody null)
+                adapter["articleBody"] = None
+                self.crawler.stats.inc_value("item/document_only")
+            else:
+                _drop(self.crawler, "empty_body", item)
         errors = sorted(schema_validator().iter_errors(adapter.asdict()), key=lambda e: list(e.path))
         if errors:
             e = errors[0]

@@ -207,6 +207,18 @@ def css_all(root, query: str) -> list:
 _XP = __import__("lxml.etree", fromlist=["XPath"]).XPath
 
 
+def _is_document_only(src, copy_el) -> bool:
+    """A body with no text whose content is a document: a link to a file, or a PDF viewer."""
+    for a in copy_el.iter("a"):
+        if _DOC_LINK.search(a.get("href") or ""):
+            return True
+    for f in copy_el.iter("iframe", "embed", "object"):
+        target = f.get("src") or f.get("data") or ""
+        if _DOC_LINK.search(target) or "pdf" in target.lower() or "viewer" in target.lower():
+            return True
+    return False
+
+
 def _has_text(el) -> bool:
     """Any visible character under the element (stops at the first)."""
     return any(normalize_space(t) for t in el.itertext())
@@ -623,6 +635,29 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
     return images, videos, set(caption_els)
 
 
+def _merge_attachments(into: list[dict], more: list[dict]):
+    """Add documents not listed yet; a link's own text replaces a bare file name."""
+    known = {a["url"]: a for a in into}
+    for a in more:
+        have = known.get(a["url"])
+        if have is None:
+            into.append(a)
+            known[a["url"]] = a
+        elif have["text"] == have["url"].rsplit("/", 1)[-1] and a["text"] != have["text"]:
+            have["text"] = a["text"]
+
+
+def _viewer_target(src: str) -> str:
+    """A PDF viewer's file: /pdfjs/web/viewer.html?file=/files/a.pdf -> /files/a.pdf."""
+    from urllib.parse import parse_qs, urlsplit
+
+    for key in ("file", "url", "src", "doc"):
+        for v in parse_qs(urlsplit(src).query).get(key, []):
+            if _DOC_LINK.search(v):
+                return v
+    return src
+
+
 def _attachments(roots, base: str) -> list[dict]:
     out, seen = [], set()
     for root in roots:
@@ -638,6 +673,16 @@ def _attachments(roots, base: str) -> list[dict]:
             seen.add(url)
             text = normalize_space(a.text_content()) or url.rsplit("/", 1)[-1]
             out.append({"url": url, "text": fix_unicode(text)[0]})
+    for root in roots:
+        if root is None or isinstance(root, str):
+            continue
+        for f in root.iter("iframe", "embed", "object"):  # a document shown in a viewer
+            target = _viewer_target((f.get("src") or f.get("data") or "").strip())
+            if target and _DOC_LINK.search(target):
+                url = urljoin(base, target)
+                if url not in seen:
+                    seen.add(url)
+                    out.append({"url": url, "text": normalize_space(f.get("title") or "") or url.rsplit("/", 1)[-1]})
     return out
 
 
@@ -1121,6 +1166,7 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
                 body_sel = _Hit(max(found, key=lambda el: len(el.text_content())))
                 break
     body = None
+    document_only = None  # the body element of a document notice with no text
     if body_sel is None and body_hint is not None and not layout.body:
         body_sel = _Hit(body_hint)
         path = "generic"
@@ -1132,9 +1178,16 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
                 if not isinstance(el, str):
                     _drop(el)
         if not _has_text(body):
+            if _is_document_only(body_sel.root, body):
+                # a document notice ("văn bản"): title, date and the file (a link, a PDF viewer);
+                # its text is the attachment, nothing of the page is its body
+                document_only = body_sel.root
+                counters["extract/document_only"] += 1
             body = None
     body_src = body_sel.root if body is not None and body_sel is not None else None  # the page's element
-    if body is None and body_hint is not None:
+    if document_only is not None:
+        body_src = document_only
+    if body is None and body_hint is not None and document_only is None:
         # the densest prose cluster of the page (crawler.extract.generic.page_kind)
         body = copy.deepcopy(body_hint)
         body_src = body_hint
@@ -1144,12 +1197,17 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
             path = "fallback"
         else:
             path = "generic"
-    if body is None:
+    if body is None and document_only is None:
         if layout.body:
             notes.append("site selectors found no body; trafilatura fallback")
         counters["extract/fallback"] += 1
         path = "fallback"
         body = trafilatura_body(html if isinstance(html, str) else sel.get(), url)
+        if body is not None and sum(c.isalpha() for c in body.text_content()) < 40:
+            # what trafilatura kept is no article (a visitor counter's figures, a menu): nothing
+            notes.append("trafilatura's choice holds no prose; no body")
+            counters["extract/fallback_rejected"] += 1
+            body = None
     if body is not None:
         for el in list(_SOCIAL_EMBEDS(body)):
             if el.getparent() is not None:
@@ -1180,10 +1238,10 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
         images, videos, caption_els = _collect_images(body, base, layout, counters)
         attachments = _attachments([body], base)
         blocks = clean_blocks(block_texts(body, skip=caption_els, counters=counters), counters)
+    if document_only is not None:
+        attachments = _attachments([document_only], base)
     if layout.attachments:
-        for a in _attachments([el for q in layout.attachments for el in css_all(sel.root, q)], base):
-            if a["url"] not in {x["url"] for x in attachments}:
-                attachments.append(a)
+        _merge_attachments(attachments, _attachments([el for q in layout.attachments for el in css_all(sel.root, q)], base))
     scope = article_scope(sel.root, title_el, body_src)
     for q in layout.featured:
         hit = _first(sel, [q])
@@ -1196,9 +1254,7 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
         break
     if scope is not None and path != "layout" or (scope is not None and not layout.attachments):
         # documents linked beside the body ("Tệp đính kèm" under the article)
-        for a in _attachments([el for el in _scope_blocks(scope, body_src)], base):
-            if a["url"] not in {x["url"] for x in attachments}:
-                attachments.append(a)
+        _merge_attachments(attachments, _attachments([el for el in _scope_blocks(scope, body_src)], base))
 
     # ---- lead (sapo / summary)
     lead_blocks: list[str] = []

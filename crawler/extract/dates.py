@@ -60,9 +60,12 @@ _YEAR = re.compile(r"(?<![\d/.\-])(199\d|20[0-9]\d)(?![\d])")
 _LEAD_DATE = re.compile(
     r"^(?:[(\[]?[A-ZĐÀ-Ỹ][\w.]{0,20}(?:\s+[A-ZĐÀ-Ỹ][\w.]*){0,3}[)\]]?\s*[-–—:]\s*)?"  # dateline: BBK -, (BBK) -, Chợ Mới -
     r"(?:(?:sáng|trưa|chiều|tối|đêm)\s+)?(?:hôm\s+)?(?:ngày\s+)?"
-    r"(\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)",
+    r"(\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?|\d{1,2}-\d{1,2}-\d{4}|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)",
     re.I,
 )
+# an event date later in the lead's first sentence, marked by the part of the day: "Thực hiện Kế
+# hoạch số 112-KH/TU ngày 15/12/2022 …, sáng 06/01, …" (the plan's date is not the event's)
+_LEAD_EVENT = re.compile(r"(?:^|[,;]\s+)((?:sáng|trưa|chiều|tối|đêm)\s+(?:ngày\s+)?\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?)(?![\d/])", re.I)
 
 
 @dataclass
@@ -269,10 +272,15 @@ def lead_date(first_paragraph: str | None) -> ParsedDate | None:
     """The event date a lead opens with ("Chiều ngày 21/12, …")."""
     if not first_paragraph:
         return None
-    m = _LEAD_DATE.match(first_paragraph.strip())
-    if not m:
-        return None
-    return parse_date(m.group(0), source="lead")
+    text = first_paragraph.strip()
+    m = _LEAD_DATE.match(text)
+    if m:
+        return parse_date(m.group(0), source="lead")
+    first_sentence = re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])", text, maxsplit=1)[0]
+    m = _LEAD_EVENT.search(first_sentence)
+    if m:
+        return parse_date(m.group(1), source="lead")
+    return None
 
 
 # ---------------------------------------------------------------- structured metadata
@@ -407,4 +415,14 @@ def resolve(pd: ParsedDate | None, ctx: DateContext) -> ParsedDate | None:
     got = infer_year(ctx.candidates())
     if got is None:
         return pd
-    return complete_year(pd, got[0], got[1])
+    year, source = got
+    # a source naming two consecutive years ("tổng kết năm 2022, triển khai nhiệm vụ năm 2023"):
+    # an early-year date belongs to the later one (the review is held in January), a late-year
+    # date to the earlier one
+    years = next((ys for src, ys in ctx.candidates() if src == source), [])
+    month = pd._dm[1]  # type: ignore[attr-defined]
+    if year + 1 in years and month <= 3:
+        year += 1
+    elif year - 1 in years and month >= 10:
+        year -= 1
+    return complete_year(pd, year, source)

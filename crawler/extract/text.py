@@ -98,6 +98,26 @@ def is_data_table(table) -> bool:
 
 
 ROW_SEPARATOR = " | "  # between the cells of a data table's row
+_NESTED_BLOCKS = frozenset("p div ul ol li table dl blockquote h1 h2 h3 h4 h5 h6 br".split())
+
+
+def _visible_text(el, skip=None):
+    """The text of an element's subtree, tails included, without SKIP_TAGS or skipped elements."""
+    walker = etree.iterwalk(el, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if event in ("comment", "pi"):
+            if node.tail:
+                yield node.tail
+            continue
+        tag = _tag(node)
+        if event == "start":
+            if node is not el and (tag is None or tag in SKIP_TAGS or (skip is not None and node in skip)):
+                walker.skip_subtree()
+                continue
+            if node.text and tag is not None:
+                yield node.text
+        elif node is not el and node.tail:
+            yield node.tail
 
 
 def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
@@ -152,6 +172,15 @@ def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
                 continue
             if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
                 flush()
+            if tag == "li" and el.find(".//a") is None and not any(
+                    isinstance(d.tag, str) and d.tag in _NESTED_BLOCKS for d in el.iterdescendants()):
+                # a list item of the article with no link: content ("Facebook", "Zalo" in a list
+                # of apps is not a share bar, whose items are links)
+                item = normalize_space("".join(t for t in _visible_text(el, skip)))
+                if item:
+                    blocks.append(CellText(fix_unicode(item)[0] if _MOJIBAKE_HINT.search(item) else item))
+                walker.skip_subtree()
+                continue
             if tag == "tr" and data_row(el):
                 cells = []
                 for cell in el:
@@ -207,6 +236,16 @@ def _repair_token(tok: str) -> tuple[str, int]:
         while j < n and tok[j].isalpha():
             j += 1
         right = tok[i:j]
+        if len(right) >= 2 and right.isupper() and not a.isdigit():
+            # an acronym glued to a Vietnamese word: "củaUBND", "vàHĐND" (the left word is all lower
+            # case, two letters or more, and one side carries Vietnamese letters)
+            k = i - 1
+            while k > 0 and tok[k - 1].isalpha():
+                k -= 1
+            left = tok[k:i]
+            if len(left) >= 2 and left.islower() and any(_is_viet_letter(c) for c in left + right):
+                cuts.append(i)
+            continue
         if len(right) < 2 or not right[1:].islower():
             continue
         # left word: letters (or digits) back from i-1
