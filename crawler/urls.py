@@ -8,7 +8,8 @@ from w3lib.url import canonicalize_url
 
 # Session, tracking and navigation-state parameters that never change which article a URL names.
 _DROP_PARAMS = re.compile(
-    r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|zarsrc|_ga|mc_cid|mc_eid|ref|refid|src|"
+    r"^(?:utm_\w+|utm|fbclid|gclid|dclid|msclkid|yclid|igshid|mibextid|_gl|fb_action_ids|fb_action_types|fb_ref|fb_source|"
+    r"zarsrc|gidzl|_ga|mc_cid|mc_eid|ref|refid|src|"
     r"jsessionid|phpsessid|sessionid|sid|asp\.net_sessionid|aspsessionid\w*|"
     r"redirect|inheritRedirect|_[\w]+_redirect|backURL|returnUrl)$",
     re.I,
@@ -29,6 +30,21 @@ def canonical_url(url: str) -> str:
 
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+def ascii_host(host: str) -> str:
+    """A host as it goes on the wire: IDNA (punycode) for Vietnamese names, lower case."""
+    host = (host or "").strip().lower().rstrip(".")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def same_site(host: str, domain: str) -> bool:
+    """`host` is `domain` or its www. twin (a subdomain is another site: a commune's portal
+    under the district's domain)."""
+    return ascii_host(host).removeprefix("www.") == ascii_host(domain).removeprefix("www.")
 
 
 # a site's home: "/", "/index.php", "/Pages/default.aspx", "/vi/", "/portal/home", "/trang-chu"

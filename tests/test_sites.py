@@ -125,6 +125,17 @@ def test_site_argument_retargets_a_portal_family_spider():
 
     s = HuyenUySpider(site="https://huyenuy-khac.example.vn/")
     assert all(u.startswith("https://huyenuy-khac.example.vn/") for u in s.start_urls)
-    assert s.allowed_domains == ["huyenuy-khac.example.vn"]
+    # the new host and its www. twin (one site), nothing of the snapshot's host
+    assert s.allowed_domains == ["huyenuy-khac.example.vn", "www.huyenuy-khac.example.vn"]
     assert s.allowed("https://huyenuy-khac.example.vn/tin-tuc/a-1.html")
+    assert s.allowed("https://www.huyenuy-khac.example.vn/tin-tuc/a-1.html")
     assert not s.allowed("https://www.huyenuy.example/tin-tuc/a-1.html")
+    assert not s.allowed("https://xa.huyenuy-khac.example.vn/tin-tuc/a-1.html")  # a subdomain is another site
+
+
+def test_vietnamese_host_names_are_crawled_in_punycode():
+    from spiders.huyenuy import HuyenUySpider
+
+    s = HuyenUySpider(site="https://huyệnủy.vn/")
+    assert "xn--huyny-371b7i.vn" in s.allowed_domains  # what Scrapy's offsite filter compares
+    assert s.allowed("https://huyệnủy.vn/tin-tuc/a-1.html") and s.allowed("https://xn--huyny-371b7i.vn/tin-tuc/a-1.html")

@@ -22,7 +22,7 @@ from ..extract import dates as D
 from ..extract.article import Layout, extract_article
 from ..items import Article
 from ..provinces import province_now
-from ..urls import canonical_url, host_of, is_home_url
+from ..urls import ascii_host, canonical_url, host_of, is_home_url, same_site
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ class PortalSpider(scrapy.Spider):
             self._retarget(site)
         if not getattr(self, "allowed_domains", None):
             self.allowed_domains = sorted({host_of(u) for u in self.start_urls})
+        # Scrapy's offsite filter compares the wire form of hosts: a Vietnamese host name
+        # ("huyệnủy.vn") goes out in punycode, and www.host and host are the same site
+        self.allowed_domains = sorted({h for d in self.allowed_domains for h in _www_twins(ascii_host(d))})
         self._seen_run = 0
         self._listed: dict[str, set[str]] = {}  # article URLs listed, per walk from a start URL
         self._listing_seen: set[str] = set()  # listing pages read this run
@@ -166,7 +169,7 @@ class PortalSpider(scrapy.Spider):
         out, seen, raw_seen = [], set(), set()
         stats = self.crawler.stats
         limit = self.settings.getint("LISTING_MAX_LINKS", 5000)
-        bad = 0
+        bad = not_article = 0
         for q in self.listing_items:
             if out:
                 break
@@ -189,11 +192,14 @@ class PortalSpider(scrapy.Spider):
                     continue
                 if not self.allowed(url) or url in seen:
                     continue
-                if self._article_pattern and not self._article_pattern.search(url):
+                if self._article_pattern and not self.is_article_url(url):
                     stats.inc_value("listing/link_not_article")
+                    not_article += 1
                     continue
                 seen.add(url)
                 out.append((url, self._item_date(a)))
+        if not_article:
+            logger.debug("Listing %s: %d link(s) not of the site's article shape, not followed", response.url, not_article)
         if bad:
             stats.inc_value("listing/bad_href", bad)
             logger.warning("Listing %s: %d link(s) with a malformed URL skipped", response.url, bad)
@@ -201,6 +207,16 @@ class PortalSpider(scrapy.Spider):
             logger.warning("Listing %s: more than LISTING_MAX_LINKS=%d article links; the rest not followed",
                            response.url, limit)
         return out
+
+    def is_article_url(self, url: str) -> bool:
+        """The site's article shape, also for a link decorated with a query or a trailing slash
+        ("…-post123.html?utm=x", "…-post123.html/")."""
+        if self._article_pattern is None:
+            return True
+        if self._article_pattern.search(url):
+            return True
+        bare = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+        return bool(self._article_pattern.search(bare))
 
     @staticmethod
     def safe_url(response, href: str) -> str | None:
@@ -261,7 +277,7 @@ class PortalSpider(scrapy.Spider):
 
     def allowed(self, url: str) -> bool:
         host = host_of(url)
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return any(same_site(host, d) for d in self.allowed_domains)
 
     # ------------------------------------------------------------------ articles
     def unusable(self, response, what: str = "article", not_html_level=logging.WARNING) -> bool:
@@ -269,7 +285,9 @@ class PortalSpider(scrapy.Spider):
         stats = self.crawler.stats
         if response.status >= 400:
             stats.inc_value(f"skipped/http_{response.status}")
-            logger.warning("HTTP %s for %s %s", response.status, what, response.url)
+            first = (response.request.meta.get("redirect_urls") or [None])[0] if response.request is not None else None
+            logger.warning("HTTP %s for %s %s%s", response.status, what, response.url,
+                           f" (linked as {first}, redirected)" if first and first != response.url else "")
             return True
         if not self._is_html(response):
             stats.inc_value("skipped/not_html")
@@ -437,6 +455,11 @@ _SOFT_404_BODY = re.compile(r"<h1[^>]*>\s*(?:404|lỗi\s+404|trang\s+không\s+t�
                             r"bài\s+viết\s+không\s+tồn\s+tại|page\s+not\s+found)", re.I)
 # "Đăng nhập" (log in), "Đăng nhập hệ thống"
 _LOGIN = re.compile(r"đăng\s+nhập|login|sign\s+in", re.I)
+
+
+def _www_twins(host: str) -> tuple[str, str]:
+    bare = host.removeprefix("www.")
+    return bare, "www." + bare
 
 
 def _in_future(iso: str, capture_date: str | None = None) -> bool:

@@ -48,7 +48,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
 from ..extract.generic import extract_any
-from ..urls import canonical_url, host_of
+from ..urls import ascii_host, canonical_url, host_of
 from .base import PortalSpider, _http_date
 
 logger = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ def declared_listing(response) -> str | None:
 
 def site_host(host: str) -> str:
     """`www.host` and `host` are one site."""
-    host = (host or "").lower().rstrip(".")
+    host = ascii_host(host)  # the wire form: a Vietnamese host name goes out in punycode
     return host[4:] if host.startswith("www.") else host
 
 
