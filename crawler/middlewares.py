@@ -71,6 +71,62 @@ class RetryAfterMiddleware:
         return response
 
 
+class CrawlDelayMiddleware:
+    """robots.txt `Crawl-delay:` honoured: requests to that host are spaced by the delay it asks
+    (for our User-Agent, else `*`), up to CRAWL_DELAY_MAX seconds; `robotstxt/crawl_delay` and an
+    INFO line per host. ROBOTSTXT_CRAWL_DELAY=False turns it off. Scrapy itself ignores the
+    directive; DOWNLOAD_DELAY and AutoThrottle still apply on top."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        s = crawler.settings
+        self.enabled = s.getbool("ROBOTSTXT_OBEY") and s.getbool("ROBOTSTXT_CRAWL_DELAY", True)
+        self.max_delay = s.getfloat("CRAWL_DELAY_MAX", 60)
+        self.user_agent = s.get("USER_AGENT") or "*"
+        self.delay: dict[str, float] = {}  # netloc -> seconds
+        self.next_at: dict[str, float] = {}  # netloc -> monotonic time of the next allowed request
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request):
+        if not self.enabled or _is_robots_fetch(request):
+            return None
+        netloc = request.url.split("/", 3)[2] if "://" in request.url else ""
+        delay = self.delay.get(netloc)
+        if not delay:
+            return None
+        now = time.monotonic()
+        at = max(now, self.next_at.get(netloc, 0.0))
+        self.next_at[netloc] = at + delay
+        if at > now:
+            from scrapy.utils.defer import maybe_deferred_to_future
+            from twisted.internet import reactor
+            from twisted.internet.task import deferLater
+
+            await maybe_deferred_to_future(deferLater(reactor, at - now, lambda: None))
+        return None
+
+    def process_response(self, request, response):
+        if not self.enabled or not _is_robots_fetch(request) or response.status != 200:
+            return response
+        try:
+            from protego import Protego
+
+            rp = Protego.parse(response.body.decode("utf-8", "replace"))
+            delay = rp.crawl_delay(self.user_agent)
+        except Exception:  # an unreadable robots.txt: Scrapy's own middleware reports it
+            return response
+        if delay:
+            netloc = request.url.split("/", 3)[2]
+            delay = min(float(delay), self.max_delay)
+            self.delay[netloc] = delay
+            self.crawler.stats.set_value("robotstxt/crawl_delay", delay)
+            logger.info("robots.txt of %s asks Crawl-delay: %s s; requests to it are spaced so", netloc, delay)
+        return response
+
+
 def _retry_after_seconds(value: str) -> float | None:
     value = value.strip()
     if value.isdigit():
@@ -442,6 +498,15 @@ class ContentCheckMiddleware:
                 text = fixed
         if enc.startswith("utf") and _COMBINING.search(text) and not unicodedata.is_normalized("NFC", text):
             self._note("text/nfd", "Decomposed (NFD) Unicode text; exported as NFC: %s", url)
+        if text.count("<") > 1500:
+            depth = _max_depth(text)
+            if depth > _MAX_DEPTH:
+                flat = _flatten(text)
+                self._note("html/too_deep", "HTML nested %d levels deep (the parser stops at about 2,000): "
+                           "wrapper tags without attributes collapsed (%d levels left): %s", depth, _max_depth(flat), url,
+                           level=logging.WARNING)
+                response = response.replace(body=flat.encode("utf-8"), encoding="utf-8")
+                text = flat
         sample = text[:1_000_000]
         starts, ends = len(_START_TAG.findall(sample)), len(_END_TAG.findall(sample))
         if starts >= 10 and ends < starts / 4:
@@ -456,15 +521,40 @@ class ContentCheckMiddleware:
 _VIET = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
 
 
+_SINGLE_BYTE = ("cp1252", "windows-1252", "latin-1", "latin1", "iso-8859-1", "iso8859-1", "koi8-r", "cp1251",
+                "windows-1251", "iso-8859-2", "cp1250", "iso-8859-15", "cp850", "ascii")
+
+
+_VIET_ONLY = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
+
+
+def _vietnamese_only(text: str) -> int:
+    return len(_VIET_ONLY.findall(unicodedata.normalize("NFC", text)))
+
+
 def _misdeclared(body: bytes, text: str, enc: str) -> str | None:
     """The encoding the bytes really are in when the declared one does not decode them: UTF-8
-    declared over Windows-1258 bytes (U+FFFD everywhere), UTF-16 declared over 8-bit text."""
+    declared over Windows-1258 bytes (U+FFFD everywhere), UTF-16 declared over 8-bit text, a
+    Western or Cyrillic code page declared over UTF-8 or Windows-1258 Vietnamese."""
     enc = (enc or "").lower().replace("_", "-")
     suspicious = False
     if enc.startswith(("utf-16", "utf-32")):
         suspicious = b"\x00" not in body[:4096]
     elif text.count("\ufffd") >= 3 and b"\xef\xbf\xbd" not in body:
         suspicious = True
+    elif enc in _SINGLE_BYTE and re.search(rb"[\x80-\xff]", body):
+        try:  # multi-byte UTF-8 sequences do not happen by chance in a single-byte text
+            body.decode("utf-8")
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+        if enc not in ("koi8-r", "cp1251", "windows-1251"):
+            as_1258 = body.decode("cp1258", errors="replace")
+            # letters only Vietnamese has (ă đ ơ ư and the precomposed tones): a Western code page
+            # cannot produce them, Windows-1258 bytes read as Vietnamese do
+            if _vietnamese_only(as_1258) >= 20 and _vietnamese_only(text) * 10 < _vietnamese_only(as_1258):
+                return "cp1258"  # Vietnamese written in Windows-1258 under a Western label
+        return None
     if not suspicious:
         return None
     for cand in ("utf-8", "cp1258", "cp1252"):
@@ -478,6 +568,36 @@ def _misdeclared(body: bytes, text: str, enc: str) -> str | None:
             continue
         return cand
     return None
+
+
+_MAX_DEPTH = 1500  # libxml2 stops building the tree at 2,048 levels (XML_PARSE_HUGE) and drops the rest
+_TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>")
+_VOID_TAGS = frozenset(_VOID.split("|"))
+_BARE_RUN = re.compile(r"(?:<(div|span|font|b|i|em|strong|u|center|section)>\s*){2,}", re.I)
+_BARE_CLOSE_RUN = re.compile(r"(?:</(div|span|font|b|i|em|strong|u|center|section)>\s*){2,}", re.I)
+
+
+def _max_depth(text: str) -> int:
+    depth = best = 0
+    for m in _TAG_TOKEN.finditer(text):
+        name = m.group(2).lower()
+        if name in _VOID_TAGS or m.group(3).rstrip().endswith("/"):
+            continue
+        if m.group(1):
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            best = max(best, depth)
+    return best
+
+
+def _flatten(text: str) -> str:
+    """Runs of the same wrapper tag without attributes, opening or closing, become one: generated
+    markup nested thousands of levels deep keeps its text and its structure around the runs."""
+    def one(m):
+        return m.group(0)[: m.group(0).index(">") + 1]
+    text = _BARE_RUN.sub(one, text)
+    return _BARE_CLOSE_RUN.sub(one, text)
 
 
 def _repair_mojibake(text: str) -> tuple[str, int]:

@@ -29,12 +29,17 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # certificates by default; -s DOWNLOAD_VERIFY_CERTIFICATES=1 makes the crawl refuse them (README).
 DOWNLOAD_VERIFY_CERTIFICATES = False
 REDIRECT_MAX_TIMES = 10
+ROBOTSTXT_CRAWL_DELAY = True  # honour robots.txt Crawl-delay (Scrapy does not), up to CRAWL_DELAY_MAX
+CRAWL_DELAY_MAX = 60
+# getaddrinfo-based resolver: IPv6-only hosts resolve too (Scrapy's default resolver is IPv4-only)
+DNS_RESOLVER = "scrapy.resolver.CachingHostnameResolver"
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsTxtErrorMiddleware": 540,  # below RetryMiddleware: after retries
     "crawler.middlewares.RetryAfterMiddleware": 551,  # above RetryMiddleware (550): before the retry
+    "crawler.middlewares.CrawlDelayMiddleware": 552,  # robots.txt Crawl-delay (sees robots.txt answers)
     "crawler.middlewares.MetaRefreshGuardMiddleware": 582,  # above MetaRefreshMiddleware (580)
     "crawler.middlewares.UnknownEncodingMiddleware": 588,  # below decompression (590)
     "crawler.middlewares.ContentCheckMiddleware": 585,  # below decompression (590)

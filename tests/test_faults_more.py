@@ -203,7 +203,62 @@ HOME = listing_html([GOOD_PATH, P("bai-khac", 221), P("bai-khac-nua", 222)]).rep
     "thông tin điện tử của Ủy ban nhân dân xã. Cổng thông tin cung cấp tin tức, văn bản chỉ đạo điều hành và thủ tục "
     "hành chính cho người dân và doanh nghiệp.</p>")
 
+def deep_case(before: bool) -> Case:
+    """The article inside (or after) 3,000 nested <div>: past the parser's depth limit."""
+    deep = "<div>" * 3000
+    close = "</div>" * 3000
+    page = FA.replace('<div class="cms-body">', ('<div class="cms-body">' + deep) if not before else ('<div class="cms-body">'), 1)
+    if before:
+        page = page.replace("<body>", "<body>" + deep + "<p>…</p>" + close, 1)
+    else:
+        page = page.replace("</div></div></body>", close + "</div></div></body>", 1) if "</div></div></body>" in page else page
+    return simple_case({P("long-sau", 240 + before): respond(page)})
+
+
+def paged_article_case() -> Case:
+    """An article over two pages (its own ?page=2): both pages' paragraphs in one record."""
+    def setup(tmp):
+        srv = FaultServer()
+        path = P("bai-hai-trang", 250)
+        one = article_html(FAULT_TITLE, FAULT_PARAS[:1]).replace(
+            "</body>", f'<div class="pagination-article"><a href="{path}?page=2">2</a></div></body>')
+        two = article_html(FAULT_TITLE, FAULT_PARAS[1:])
+        srv.routes[path] = respond(one)
+        srv.routes[path + "?page=2"] = respond(two)
+        srv.routes["/list.html"] = respond(listing_html([GOOD_PATH, path]))
+        srv.routes[GOOD_PATH] = respond(article_html(GOOD_TITLE, GOOD_PARAS))
+        return {"main": srv}, [srv.url("/list.html")], {"good": srv.url(GOOD_PATH), "paged": srv.url(path)}, {}
+    return Case(setup)
+
+
+def crawl_delay_case() -> Case:
+    """robots.txt asks Crawl-delay: 1; three articles of the host are spaced by it."""
+    def setup(tmp):
+        srv = FaultServer()
+        arts = [P(f"cham-lai-{i}", 260 + i) for i in range(3)]
+        for i, a in enumerate(arts):
+            srv.routes[a] = respond(article_html(f"{FAULT_TITLE} ({i})", FAULT_PARAS))
+        srv.routes["/robots.txt"] = respond("User-agent: *\nCrawl-delay: 1\n", ctype="text/plain")
+        srv.routes["/list.html"] = respond(listing_html([GOOD_PATH] + arts))
+        srv.routes[GOOD_PATH] = respond(article_html(GOOD_TITLE, GOOD_PARAS))
+        return {"main": srv}, [srv.url("/list.html")], {"good": srv.url(GOOD_PATH)}, {"ROBOTSTXT_OBEY": "True"}
+    return Case(setup)
+
+
+FRAMESET = f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{FAULT_TITLE}</title></head>
+<frameset rows="100,*"><frame src="/khung/dau.htm"><frame src="/khung/bai-251.htm"></frameset></html>"""
+
 CASES: dict[str, Case] = {
+    "too_deep_inside": deep_case(False),
+    "too_deep_before": deep_case(True),
+    "paged_article": paged_article_case(),
+    "crawl_delay": crawl_delay_case(),
+    "frameset": simple_case({P("khung-trang", 251): respond(FRAMESET), "/khung/bai-251.htm": respond(FA),
+                             "/khung/dau.htm": respond("<html><body><a href='/'>Trang chủ</a></body></html>")},
+                            listed=[P("khung-trang", 251)]),
+    "cp1258_labelled_latin1": simple_case({P("nhan-latin1", 255): respond(
+        to_cp1258(article_html(FAULT_TITLE, FAULT_PARAS, charset=None)), ctype="text/html; charset=iso-8859-1")}),
+    "utf8_labelled_koi8r": simple_case({P("nhan-koi8r", 256): respond(FAB, ctype="text/html; charset=koi8-r")}),
     "malformed_hrefs": listing_links_case(
         ["http://[::1", "http://[::1]:99999/x-post1.html", "/tin-tuc/hội-nghị-tổng-kết-post63.html",
          "javascript:void(0)", "JavaScript:openWin('x-post65.html')", "mailto:a@b.vn", "http://", "tel:0281234",
@@ -527,4 +582,67 @@ def test_retry_after_then_pace(crawls):
     assert max(gaps) < 1.0, f"the host stayed slowed after Retry-After: gaps {[round(g, 2) for g in gaps]}"
     assert len(c.records) == 6
     assert_stat(c, "retry_after/honoured")
+    assert_no_crash(c)
+
+
+# ----------------------------------------------------------------------------- round 2
+
+
+@pytest.mark.parametrize("name,path", [("too_deep_inside", P("long-sau", 240)), ("too_deep_before", P("long-sau", 241))])
+def test_too_deep(crawls, name, path):
+    """3,000 nested <div> (the parser stops at about 2,000): the text is still read."""
+    c = crawls[name]
+    url = fault(c, path)
+    assert_good(c)
+    rec = c.record(url)
+    assert rec is not None and rec["headline"] == FAULT_TITLE
+    assert all(p in rec["articleBody"] for p in FAULT_PARAS)
+    assert_stat(c, "html/too_deep")
+    assert_logged(c, url, r"nested", "WARNING")
+    assert_no_crash(c)
+
+
+def test_paged_article(crawls):
+    c = crawls["paged_article"]
+    assert_good(c)
+    rec = c.record(c.urls["paged"])
+    assert rec is not None and rec["articleBody"] == "\n\n".join(FAULT_PARAS)
+    assert len(c.records) == 2
+    assert_stat(c, "pages/article_continued")
+    assert_no_crash(c)
+
+
+def test_crawl_delay(crawls):
+    c = crawls["crawl_delay"]
+    assert_good(c)
+    times = sorted(h.t for h in c.servers["main"].hits if h.path.startswith("/tin-tuc/"))
+    assert len(times) == 4
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 1.0 - 0.05, gaps
+    assert c.stats.get("robotstxt/crawl_delay") == 1
+    assert_no_crash(c)
+
+
+def test_frameset(crawls):
+    """A frameset page: the article is read from its frame, recorded under the listed URL."""
+    c = crawls["frameset"]
+    url = fault(c, P("khung-trang", 251))
+    assert_good(c)
+    rec = c.record(url)
+    assert rec is not None and rec["headline"] == FAULT_TITLE, [r["url"] for r in c.records]
+    assert_stat(c, "pages/frame_followed")
+    assert_no_crash(c)
+
+
+@pytest.mark.parametrize("name,path", [("cp1258_labelled_latin1", P("nhan-latin1", 255)),
+                                       ("utf8_labelled_koi8r", P("nhan-koi8r", 256))])
+def test_western_labels_over_vietnamese(crawls, name, path):
+    """Windows-1258 labelled iso-8859-1, UTF-8 labelled koi8-r: re-decoded, the text exact."""
+    c = crawls[name]
+    url = fault(c, path)
+    assert_good(c)
+    rec = c.record(url)
+    assert rec is not None and rec["headline"] == FAULT_TITLE, rec and rec["headline"]
+    assert rec["articleBody"] == "\n\n".join(FAULT_PARAS)
+    assert_stat(c, "encoding/misdeclared")
     assert_no_crash(c)

@@ -311,8 +311,17 @@ class PortalSpider(scrapy.Spider):
             logger.warning("Not an article (%s): %s%s", reason.replace("_", " "), requested,
                            f" (answered by {response.url})" if requested != response.url else "")
             return
+        frame = None if capture or response.meta.get("frame_of") else self.article_frame(response)
+        if frame:
+            # a frameset (or a page that is one same-site frame): the article is the frame's page
+            stats.inc_value("pages/frame_followed")
+            logger.info("Article %s is a frame of %s: following the frame", response.url, frame)
+            yield scrapy.Request(frame, callback=self.parse_article, errback=self.errback,
+                                 cb_kwargs={"listing_date": listing_date},
+                                 meta={"frame_of": response.url, "listing_url": response.meta.get("listing_url")})
+            return
         stats.inc_value("pages/article")
-        url = capture["original"] if capture else response.url
+        url = capture["original"] if capture else (response.meta.get("frame_of") or response.url)
         capture_date = capture["timestamp_iso"] if capture else None
         ex = extract_article(response.selector, url, self.layouts, listing_date=listing_date,
                              capture_date=capture_date)
@@ -351,7 +360,100 @@ class PortalSpider(scrapy.Spider):
             crawl["archiveCaptureTime"] = capture["timestamp_iso"]
             crawl["archiveSource"] = "wayback"
         item["crawl"] = crawl
+        nxt = None if capture else self.article_next_page(response, [response.url])
+        if nxt:
+            stats.inc_value("pages/article_continued")
+            logger.info("Article %s goes on at %s: reading its next page", url, nxt)
+            yield scrapy.Request(nxt, callback=self.parse_article_page, errback=self.article_page_failed,
+                                 cb_kwargs={"item": item, "pages": [response.url]}, meta={"article_item": item})
+            return
         yield item
+
+    # ------------------------------------------------------------------ articles over several pages
+    _PAGE_PARAM = re.compile(r"^(?:page|p|trang|pg|paged|pageindex|pagenum|start)$", re.I)
+
+    def article_next_page(self, response, seen: list[str]) -> str | None:
+        """The next page of a paginated article: a link (rel=next, or a pager link) to the same
+        path with a page number one higher (?page=2, ?trang=2, /2, -2.html), never a listing."""
+        from urllib.parse import parse_qsl
+
+        here = urlsplit(canonical_url(response.url))
+        here_q = dict(parse_qsl(here.query))
+        current = next((int(v) for k, v in here_q.items() if self._PAGE_PARAM.match(k) and v.isdigit()), 1)
+        hrefs = response.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").getall()
+        hrefs += [h for h in response.xpath("//a/@href").getall() if re.search(r"[?&](?:page|p|trang|pg|paged)=%d\b" % (current + 1), h, re.I)]
+        for href in hrefs:
+            url = self.safe_url(response, href.strip())
+            if not url or url in seen or not self.allowed(url):
+                continue
+            cand = urlsplit(url)
+            if cand.path != here.path:
+                continue
+            q = dict(parse_qsl(cand.query))
+            pages = [int(v) for k, v in q.items() if self._PAGE_PARAM.match(k) and v.isdigit()]
+            others = {k: v for k, v in q.items() if not self._PAGE_PARAM.match(k)}
+            if pages == [current + 1] and others == {k: v for k, v in here_q.items() if not self._PAGE_PARAM.match(k)}:
+                return url
+        return None
+
+    def parse_article_page(self, response, item, pages):
+        """A later page of a paginated article: its paragraphs, pictures and files join the record."""
+        stats = self.crawler.stats
+        pages = pages + [response.url]
+        if response.status < 400 and self._is_html(response):
+            ex = extract_article(response.selector, item["url"], self.layouts)
+            more = (ex.fields.get("articleBody") or "").split("\n\n")
+            have = (item.get("articleBody") or "").split("\n\n")
+            new = [p for p in more if p and p not in have]
+            if new:
+                item["articleBody"] = "\n\n".join([p for p in have if p] + new)
+            for key in ("images", "videos", "attachments"):
+                known = {x["url"] for x in item.get(key) or []}
+                item[key] = list(item.get(key) or []) + [x for x in ex.fields.get(key) or [] if x["url"] not in known]
+            stats.inc_value("pages/article_page")
+            nxt = self.article_next_page(response, pages) if len(pages) < 50 else None
+            if nxt:
+                yield scrapy.Request(nxt, callback=self.parse_article_page, errback=self.article_page_failed,
+                                     cb_kwargs={"item": item, "pages": pages}, meta={"article_item": item})
+                return
+        else:
+            stats.inc_value("extract/article_page_failed")
+            logger.warning("Page %d of article %s could not be read (HTTP %s): exported with the pages read",
+                           len(pages), item["url"], response.status)
+        yield item
+
+    def article_page_failed(self, failure):
+        """A later page failed to download: the pages read are exported, the failure logged."""
+        item = failure.request.meta.get("article_item")
+        self.errback(failure)
+        if item is not None:
+            self.crawler.stats.inc_value("extract/article_page_failed")
+            logger.warning("A page of article %s failed (%s): exported with the pages read", item["url"],
+                           failure.getErrorMessage())
+            yield item
+
+    def article_frame(self, response) -> str | None:
+        """The page a frameset (or a lone same-site iframe with no text around it) shows."""
+        frames = []
+        nav = re.compile(r"menu|nav|top|header|banner|left|footer|dau|tieu-?de|logo", re.I)
+        main = re.compile(r"main|content|noi-?dung|chinh|body|center|detail|chi-?tiet", re.I)
+        for f in response.xpath("//frameset//frame[@src]"):
+            label = " ".join(filter(None, (f.attrib.get("name"), f.attrib.get("id"), f.attrib.get("src"))))
+            frames.append((2 if main.search(label) else 0 if nav.search(label) else 1, f.attrib["src"]))
+        # the content frame first: named so, else any frame that is not the menu or the banner
+        frames = [src for rank, src in sorted(frames, key=lambda x: -x[0]) if rank > 0]
+        if not frames:
+            body_text = "".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()).strip()
+            iframes = response.xpath("//body//iframe/@src").getall()
+            if body_text or len(iframes) != 1:
+                return None
+            frames = iframes
+        for src in frames:
+            url = self.safe_url(response, src.strip())
+            if url and self.allowed(url) and url != canonical_url(response.url) and not re.search(
+                    r"youtube|vimeo|facebook|player|video|map", url, re.I):
+                return url
+        return None
 
     def check_future_date(self, fields: dict, url: str, capture_date: str | None = None):
         """A publication date after the fetch (or the capture) is a typo: null, raw kept, counted."""
