@@ -68,7 +68,9 @@ def evaluate(folder: Path) -> dict:
         if not meta_path.exists():
             continue
         meta = json.loads(meta_path.read_text("utf-8"))
-        html = html_path.read_bytes().decode("utf-8", "replace")
+        from .extract.__main__ import decode_html
+
+        html = decode_html(html_path.read_bytes())  # as the crawler decodes: BOM, <meta charset>, detection
         url = meta["url"]
         is_article = meta.get("article", True)
         row = {"page": html_path.stem, "article": is_article, "platform": meta.get("platform")}

@@ -27,7 +27,7 @@ _DOC_LINK = re.compile(r"\.(?:%s)(?:$|[?#]|/[0-9a-f]{8}-[0-9a-f-]{27,}|/[\w-]*(?
 _CAPTION_CLASS = re.compile(r"caption|chu-?thich|chuthich|image[-_]?desc|img[-_]?desc|desc[-_]?img|note[-_]?img|photo[-_]?desc|pcaption|expnote|fig[-_]?cap", re.I)
 # Author lines: Tác giả (author), Tin, ảnh (text and photos), Bài và ảnh, Nguồn (source), Theo (per)
 _AUTHOR_LABEL = re.compile(
-    r"^(?:tác\s+giả(?:\s+bài\s+viết)?|người\s+viết|(?:nhóm\s+)?thực\s+hiện|tin(?:\s*[,&và]+\s*|\s+và\s+)ảnh|bài(?:\s*[,&và]+\s*|\s+và\s+)ảnh|tin\s+bài|bài|tin|ảnh|phóng\s+viên|pv|ctv|nhóm\s+pv)\s*:\s*(.+)$",
+    r"^(?:tác\s+giả(?:\s+bài\s+viết)?|người\s+viết|(?:nhóm\s+)?thực\s+hiện|(?:written\s+)?by|author|tin(?:\s*[,&và]+\s*|\s+và\s+)ảnh|bài(?:\s*[,&và]+\s*|\s+và\s+)ảnh|tin\s+bài|bài|tin|ảnh|phóng\s+viên|pv|ctv|nhóm\s+pv)\s*(?::|(?<=by)\s)\s*(.+)$",
     re.I,
 )
 _NAME_WORD = r"[A-ZĐÀ-ỸÂĂÊÔƠƯÁÉÍÓÚÝ][a-zđà-ỹ]*(?:[’'][A-Za-zđà-ỹ]+)?[a-zđà-ỹ]*"  # H’Bla, Niê
@@ -231,6 +231,67 @@ _OG_URL = _XP("//meta[@property='og:url']/@content", smart_strings=False)
 _HTML_LANG = _XP("/html/@lang", smart_strings=False)
 
 
+_OG_TITLE = _XP("//meta[@property='og:title']/@content", smart_strings=False)
+_HIDDEN_CLASS = re.compile(r"hide|hidden|sr-only|visually-?hidden|screen-?reader|accessib|invisible", re.I)
+_TITLE_CLASS = re.compile(r"title|tieu-?de|tieude|headline|heading|ten-?bai", re.I)
+
+
+def _visible_h1(root):
+    """The first <h1> a reader sees (Liferay prints a hidden <h1 class="hide-accessible">Navigation</h1>)."""
+    for h in root.iter("h1"):
+        look = (h.get("class") or "") + " " + (h.get("style") or "").replace(" ", "")
+        if _HIDDEN_CLASS.search(h.get("class") or "") or "display:none" in look or h.get("hidden") is not None:
+            continue
+        if normalize_space(h.text_content()):
+            return h
+    return None
+
+
+def _heading_before(body_el, levels: int = 4):
+    """The heading printed just before the body: an h1-h3, or an element whose class says title
+    (TieuDeTin, post-title…), among the preceding siblings of the body and of its ancestors."""
+    node = body_el
+    for _ in range(levels):
+        if node is None or node.getparent() is None or node.getparent().tag in ("body", "html"):
+            break
+        prev = node.getprevious()
+        while prev is not None:
+            if isinstance(prev.tag, str):
+                cands = [prev] + [d for d in prev.iter() if isinstance(d.tag, str)][1:]
+                for el in reversed(cands):
+                    if el.tag in ("h1", "h2", "h3") or (el.tag in ("div", "p", "span", "h4") and _TITLE_CLASS.search(el.get("class") or "")):
+                        text = normalize_space(el.text_content())
+                        if 10 <= len(text) <= 300 and not _HIDDEN_CLASS.search(el.get("class") or "") \
+                                and not any(a.tag in ("a", "nav", "aside", "li") for a in (el, *el.iterancestors()) if a is not prev.getparent()):
+                            return el
+            prev = prev.getprevious()
+        node = node.getparent()
+    return None
+
+
+def _bold_block_before(body_el, levels: int = 4):
+    """A bold text box printed right before the body (60–700 characters, no links, not a
+    heading): the sapo as page builders (Liferay fragments, Elementor) print it."""
+    node = body_el
+    for _ in range(levels):
+        if node is None or node.getparent() is None or node.getparent().tag in ("body", "html"):
+            break
+        prev = node.getprevious()
+        while prev is not None and (not isinstance(prev.tag, str) or prev.find(".//img") is not None or prev.tag == "img"):
+            prev = prev.getprevious()  # the lead picture between the sapo and the body
+        if prev is not None:
+            text = normalize_space(prev.text_content())
+            if text:
+                bold = "bold" in (prev.get("class") or "") or any(
+                    "bold" in (d.get("class") or "") for d in prev.iter() if isinstance(d.tag, str))
+                if 60 <= len(text) <= 700 and prev.tag not in ("h1", "h2", "h3", "h4") and prev.find(".//a") is None \
+                        and (bold or _all_bold(prev)) and prev.find(".//img") is None:
+                    return prev
+                return None  # the nearest text before the body is something else
+        node = node.getparent()
+    return None
+
+
 def _first_value(root, xpath) -> str | None:
     if root is None or isinstance(root, str):
         return None
@@ -290,13 +351,18 @@ _ICON_SRC = re.compile(r"/_layouts/(?:\d+/)?images/|/icons?/|[/_-]ic(?:on)?[-_]?
                        r"/(?:pdf|docx?|xlsx?|file|attach|download)[-_]?icon\w*\.(?:png|gif|svg)", re.I)
 
 
+_MEDIA_TAGS = frozenset(("img", "video", "iframe", "embed", "amp-img", "amp-youtube", "amp-video", "amp-iframe"))
+
+
 def _video_src(el, base: str) -> str | None:
     src = el.get("src") or el.get("data-src")
+    if el.tag in ("amp-video", "amp-iframe") and not src:
+        src = next((s.get("src") for s in el.iter("source") if s.get("src")), None)
     if not src and el.tag == "video":
         src = next((s.get("src") for s in el.iter("source") if s.get("src")), None)
     if not src or src.startswith(("data:", "about:", "javascript:")):
         return None
-    if el.tag in ("iframe", "embed") and not _VIDEO_SRC.search(src):
+    if el.tag in ("iframe", "embed", "amp-iframe") and not _VIDEO_SRC.search(src):
         return None  # maps, document viewers, widgets
     return urljoin(base, src.strip())
 
@@ -322,10 +388,13 @@ def _media(body, base: str) -> list:
     """The article's photos and videos in document order: (element, kind, url)."""
     out = []
     widgets = [el for el in _CLASSED_DESC(body) if "fb-video" in el.get("class").split() and el.get("data-href")]
-    for el in body.iter("img", "video", "iframe", "embed"):
-        if el.tag == "img":
-            if _is_icon(el):
-                continue
+    for el in body.iter("img", "video", "iframe", "embed", "amp-img", "amp-youtube", "amp-video", "amp-iframe"):
+        if el.tag == "amp-youtube" and el.get("data-videoid"):
+            out.append((el, "video", "https://www.youtube.com/watch?v=" + el.get("data-videoid").strip()))
+            continue
+        if el.tag in ("img", "amp-img"):
+            if _is_icon(el) or (el.tag == "img" and any(a.tag == "amp-img" for a in el.iterancestors())):
+                continue  # an <img> inside <amp-img> (its noscript fallback) is the same picture
             src = _img_src(el, base)
             if src:
                 out.append((el, "image", src))
@@ -366,7 +435,7 @@ def _is_caption_candidate(el) -> bool:
 def _caption_shaped(text: str) -> bool:
     """What a caption's text can be: short; not a heading that introduces what follows ("Một số
     hình ảnh hội nghị:"); not a quotation ("“Mỗi hội viên …”, chị Hoa chia sẻ")."""
-    if not text or len(text) > 400 or text.rstrip().endswith(":"):
+    if not text or len(text) > 700 or text.rstrip().endswith(":"):  # a photo story's captions run long
         return False
     if text[0] in "“\"„«" and len(text) >= 60:
         return False
@@ -398,7 +467,7 @@ def _prev_element_has_img(el, holders=None) -> bool:
     if prev is None:
         parent = el.getparent()
         return parent is not None and parent.tag in ("figure",)
-    if prev in (holders or ()) and prev.tag in ("img", "video", "iframe", "embed"):
+    if prev in (holders or ()) and prev.tag in _MEDIA_TAGS:
         return True
     if prev.tag == "img":
         return True
@@ -424,7 +493,7 @@ def _follows_img_in_block(el, holders) -> bool:
     if block is None or block.tag not in ("p", "div", "td", "center", "figure") or block not in holders:
         return False
     order = list(block.iter())
-    media = [i for i in order if i in holders and i.tag in ("img", "video", "iframe", "embed")]
+    media = [i for i in order if i in holders and i.tag in _MEDIA_TAGS]
     if not media or order.index(media[0]) > order.index(el):
         return False
     text = normalize_space(block.text_content())
@@ -566,7 +635,7 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
             if not normalize_space(cap_cell.text_content()):
                 continue
             under = [c for (a, b, c) in starts if a >= span[0] and b <= span[1]]
-            els = [m for c in under for m in (c.iter("img", "video", "iframe", "embed")) if m in media_els]
+            els = [m for c in under for m in c.iter(*_MEDIA_TAGS) if m in media_els]
             if els:
                 column_caption[cap_cell] = els
                 if cap_cell not in caption_els:
@@ -703,7 +772,7 @@ def split_author(raw: str) -> list[dict]:
     m = _AUTHOR_LABEL.match(raw)
     if m:
         raw = m.group(1).strip(" .")
-    mu = _NAME_UNIT.match(raw)
+    mu = _NAME_UNIT.match(_HONORIFIC.sub("", raw))
     if mu:
         return [{"name": mu.group(1).strip(), "nameRaw": raw}]
     if _ORG_START.match(raw) and not any(_names_line(p) for p in _split_names(raw)):
@@ -716,10 +785,15 @@ def split_author(raw: str) -> list[dict]:
             part = ml.group(1).strip(" .")
         if not part:
             continue
-        name = _titlecase_caps(re.sub(r"\s*\([^)]*\)\s*$", "", part).strip())
+        name = _titlecase_caps(_HONORIFIC.sub("", re.sub(r"\s*\([^)]*\)\s*$", "", part)).strip())
         if name:
             out.append({"name": name, "nameRaw": part})
     return out
+
+
+# titles before a name: BS. (doctor), ThS. (master), TS./PGS.TS. (doctor, professor), KS., CN., LS.,
+# Đ/c (comrade), NSƯT/NGƯT (honoured artist/teacher)
+_HONORIFIC = re.compile(r"^(?:(?:PGS|GS|TS|ThS|BS|BSCKI{1,2}|BSCK\s?I{1,2}|DS|KS|CN|LS|Ls|NSƯT|NSND|NGƯT|NGND|Đ/c|đ/c|Đồng\s+chí)\.?\s*)+(?=[A-ZĐÀ-Ỹ])")
 
 
 def _split_names(raw: str) -> list[str]:
@@ -740,7 +814,7 @@ def _split_names(raw: str) -> list[str]:
 
 def _name_like(part: str, max_words: int = 4) -> bool:
     """'Hải Yến', 'NGỌC HÂN', 'N.B', 'Thu Trang (TTVH-TT huyện)': a person's name as bylines print it."""
-    part = re.sub(r"\s*\([^()]{2,120}\)\s*$", "", part.strip(" .")).strip()
+    part = _HONORIFIC.sub("", re.sub(r"\s*\([^()]{2,120}\)\s*$", "", part.strip(" ."))).strip()
     words = part.split()
     if not 1 <= len(words) <= max_words or any(c in part for c in "?!:;\"“”"):
         return False
@@ -778,8 +852,9 @@ def _is_document(blocks: list[str]) -> bool:
     return any(_MOTTO.search(b) for b in blocks[:6]) or any(_SIGNATURE.match(b) for b in blocks[-6:])
 
 
-_CREDIT = re.compile(r"^[(\[]?\s*(?:theo|nguồn(?:\s+tin)?)\s*:?\s*([^,;()\[\]]{2,70}?)\s*(\([^()]{2,80}\))?\s*[)\]]?\s*\.?$", re.I)
-_SOURCE_WORDS = re.compile(r"^(?:Báo|Cổng|Đài|Tạp\s+chí|Thông\s+tấn|Trang|Website|Kênh|Truyền\s+hình|Tạp\s+san|Bản\s+tin)\b")
+_CREDIT = re.compile(r"^[(\[]?\s*(?:theo|nguồn(?:\s+tin)?|source|according\s+to)\s*:?\s*([^,;()\[\]]{2,70}?)\s*(\([^()]{2,80}\))?\s*[)\]]?\s*\.?$", re.I)
+_SOURCE_WORDS = re.compile(r"^(?:Báo|Cổng|Đài|Tạp\s+chí|Thông\s+tấn|Trang|Website|Kênh|Truyền\s+hình|Tạp\s+san|Bản\s+tin)\b"
+                           r"|\b(?:Newspaper|News|Portal|Agency|Television|Radio|Magazine)\b")
 _DOMAIN = re.compile(r"^[\w.-]+\.(?:vn|com|net|org|info|gov|edu)(?:\.vn)?(?:/\S*)?$", re.I)
 _ORG_LINE = re.compile(r"^(?:%s)\b[^.,;:!?/]{2,80}$" % r"(?:Phòng|Ban|Hội|Trung tâm|Văn phòng|UBND|Ủy ban|Uỷ ban|Đài|Báo(?!\s+cáo)|Sở|Cục|Chi cục|Đoàn|Công an|MTTQ|BCH|Ban Chấp hành|Đảng ủy|Đảng uỷ|Huyện ủy|Huyện uỷ|Thành ủy|Thành uỷ|Tỉnh ủy|Tỉnh uỷ)")
 
@@ -816,8 +891,9 @@ def _author_from_block(block: str, others=(), known=None) -> list[dict] | None:
     got = _credit(block)
     if got:
         return got
-    if _NAME.match(block) or _NAME_UNIT.match(block) or _names_line(block):
-        return split_author(block)
+    plain = _HONORIFIC.sub("", block)
+    if _NAME.match(plain) or _NAME_UNIT.match(plain) or _names_line(plain):
+        return [dict(a, name=_HONORIFIC.sub("", a["name"]).strip()) for a in split_author(block)]
     if _ORG_LINE.match(block) and len(block.split()) <= 9:
         org = [{"name": block.strip(), "nameRaw": block.strip()}]
         if known:  # a unit's name line is a byline only where the layout did not give one
@@ -830,8 +906,8 @@ _ARTICLE_AUTHOR = __import__("lxml.etree", fromlist=["XPath"]).XPath(
     "//meta[@property='article:author' or @name='article:author']/@content", smart_strings=False)
 _MICRODATA_AUTHOR = __import__("lxml.etree", fromlist=["XPath"]).XPath(
     "//*[@itemprop='author'][contains(@itemtype, 'Person')]//*[@itemprop='name']/text()", smart_strings=False)
-_NOT_A_PERSON = re.compile(r"^(?:admin(?:istrator)?\d*|quản\s+trị(?:\s+viên)?(?:\s+\d+)?|biên\s+tập(?:\s+viên)?(?:\s+\d+)?|bientap\d*|"
-                           r"editor\d*|webmaster|root|user\d*|guest|khách|ban\s+biên\s+tập|bbt|super\s+user)$", re.I)
+_NOT_A_PERSON = re.compile(r"^(?i:admin(?:istrator)?\d*|quản\s+trị(?:\s+viên)?(?:\s+\d+)?|biên\s+tập(?:\s+viên)?(?:\s+\d+)?|bientap\d*|"
+                           r"editor\d*|webmaster|root|user\d*|guest|khách|ban\s+biên\s+tập|bbt|super\s+user)$|^[a-z][a-z0-9_]{2,}$")  # logins: pgdtuyphuoc (a domain credit has a dot)
 
 
 def _metadata_authors(sel) -> list[dict]:
@@ -875,9 +951,12 @@ def _date_segment(text: str) -> str:
     parts = [p.strip() for p in re.split(r"\s*[|•·]\s*", text) if p.strip()]
     if len(parts) <= 1:
         return text
-    for p in parts:
+    for i, p in enumerate(parts):
         pd = D.parse_date(p)
         if pd is not None and (pd.value is not None or not pd.has_year):
+            # "23/01/2024 | 19:45", "January 22, 2024 | 09:15": the time is the next segment
+            if not pd.has_time and i + 1 < len(parts) and re.fullmatch(r"\d{1,2}[:h]\d{2}(?::\d{2})?(?:\s*(?:SA|CH|AM|PM))?", parts[i + 1], re.I):
+                return p + " " + parts[i + 1]
             return p
     return text
 
@@ -900,18 +979,28 @@ _DATE_LINE_WORDS = re.compile(
 _PLACE_DATELINE = re.compile(r"^[A-ZĐÀ-Ỹ][\w.’']*(?:\s+[A-ZĐÀ-Ỹ][\w.’']*){0,3}\s*,\s*(?=ngày\s+\d)", re.UNICODE)
 
 
-def _is_date_line(block: str) -> bool:
+_LINE_CHROME = re.compile(r"(?:lượt\s+xem|số\s+lần\s+xem|lượt\s+đọc|views?)\s*:?\s*[\d.,]+|\ba\s*[-+]|(?<!\w)a(?!\w)|"
+                         r"chia\s+sẻ\s*:?|in\s+bài|gửi\s+email|cỡ\s+chữ\s*:?", re.I)
+
+
+def _is_date_line(block: str, first: bool = False) -> bool:
     """'Đăng ngày: 04-11-2023 11:18', 'Thứ Năm, 06/07/2023 16:05', 'Krông Búk, ngày 06 tháng 12 năm
-    2023': a line that is only a date (with, for datelines, the place it was written)."""
-    if len(block) > 70:
+    2023': a line that is only a date (with, for datelines, the place it was written), or a date
+    with the toolbar of its line ("12/01/2024 - 10:35 Lượt xem: 1.254 A- A A+"). `first`: the
+    body's first line, where a date may also carry its category ("10:30 19/01/2024 Chuyển đổi số")."""
+    if len(block) > 90:
         return False
+    block = _LINE_CHROME.sub(" ", block)
     block = _PLACE_DATELINE.sub("", block)
     pd = D.parse_date(block)
     if pd is None or (pd.value is None and pd.has_year):
         return False
     rest = _DATE_LINE_WORDS.sub(" ", block)
     rest = re.sub(r"[\d/:\-.,|()\[\]–—]+", " ", rest)
-    return not rest.split()
+    if not rest.split():
+        return True
+    # the category printed after the date on the article's first line: a few capitalised words
+    return first and len(rest.split()) <= 4 and bool(re.match(r"^\s*[\d/:.\s|–-]{8,}", block)) and rest.strip()[:1].isupper()
 
 
 def trafilatura_body(html: str, url: str | None):
@@ -932,27 +1021,42 @@ def trafilatura_body(html: str, url: str | None):
 
 
 # where the generic path (no layout) looks for a lead: class names portals use
-_GENERIC_LEAD = ("[class*=sapo]", "[class*=summary]", "[class*=excerpt]", "[class*=post-description]", "[class*=article-description]", "[class*=tom-tat]", "[class*=tomtat]", "[itemprop=description]",
-                 "[class*=lead]", "[class*=intro]", "[class*=trich-yeu]")
+
+
+_LEAD_MARKS = ("sapo", "summary", "excerpt", "post-description", "article-description", "tom-tat", "tomtat", "lead",
+               "intro", "trich-yeu", "trichyeu")
+_MARKED = __import__("lxml.etree", fromlist=["XPath"]).XPath("//*[@class or @itemprop]")
 
 
 def _generic_lead(root, body_el) -> list[str]:
+    """A lead (sapo) box before the body: its class says so (sapo, summary, tomTat, TomTatTin,
+    lead, intro…, in any case) or itemprop=description."""
     if body_el is None:
         return []
     order = {el: i for i, el in enumerate(root.iter())}
     body_pos = order.get(body_el, 10**9)
-    for q in _GENERIC_LEAD:
-        for el in css_all(root, q):
-            if isinstance(el, str) or el.tag in ("meta", "html", "body") or el is body_el:
-                continue
-            if body_el in el.iterancestors() or el in body_el.iterancestors() or order.get(el, 0) > body_pos:
-                continue
-            if any(a.tag in ("a", "li", "nav", "aside", "footer") for a in el.iterancestors()):
-                continue
-            blocks = clean_blocks(block_texts(el))
-            text = " ".join(blocks)
-            if 40 <= len(text) <= 900:
-                return blocks
+    found = []
+    for el in _MARKED(root):
+        if el.tag in ("meta", "html", "body", "h1", "title") or el is body_el:
+            continue
+        cls = (el.get("class") or "").lower()
+        rank = next((i for i, m in enumerate(_LEAD_MARKS) if m in cls), None)
+        if el.get("itemprop") == "description":
+            rank = 0
+        if rank is None:
+            continue
+        if el.tag in ("h2", "h3", "h4", "h5", "h6") and rank == _LEAD_MARKS.index("lead") and "leading" in cls:
+            continue  # "leading-tight" on a heading is a style (Tailwind), not a lead
+        if body_el in el.iterancestors() or el in body_el.iterancestors() or order.get(el, 0) > body_pos:
+            continue
+        if any(a.tag in ("a", "li", "nav", "aside", "footer") for a in el.iterancestors()):
+            continue
+        found.append((rank, order.get(el, 0), el))
+    for _, _, el in sorted(found, key=lambda x: (x[0], -x[1])):
+        blocks = clean_blocks(block_texts(el))
+        text = " ".join(blocks)
+        if 40 <= len(text) <= 900:
+            return blocks
     return []
 
 
@@ -1143,17 +1247,21 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
         if t:
             title, title_el = t, s.root
             break
+    title_from = "layout" if title else None
     if not title:
-        for q in ('meta[property="og:title"]::attr(content)', "h1", "title"):
-            s = _first(sel, [q])
-            t = _strip_title(fix_unicode(_text_of(s))[0], layout)
+        h1 = _visible_h1(sel.root)
+        for q, el in (("og", None), ("h1", h1), ("title", None)):
+            if q == "og":
+                t = _first_value(sel.root, _OG_TITLE) or ""
+            elif q == "h1":
+                t = element_text(el) if el is not None else ""
+            else:
+                t = _text_of(_first(sel, ["title"]))
+            t = _strip_title(fix_unicode(normalize_space(t))[0], layout)
             if t:
-                title = t
+                title, title_from = t, q
                 counters["extract/title_from_meta"] += 1
                 break
-    if title_el is None:
-        h1 = _first(sel, ["h1"])
-        title_el = h1.root if h1 is not None else None
     title = fix_unicode(title)[0]
 
     # ---- body element
@@ -1219,6 +1327,16 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
                 _drop(el)
                 counters["boilerplate/hidden_element"] += 1
 
+    # ---- the title element: the layout's, else the heading right before the body (an <h2
+    # class="TieuDeTin"> where the page has no <h1>), else the page's visible <h1>
+    if title_el is None:
+        near = _heading_before(body_src) if body_src is not None else None
+        if near is not None and title_from in ("title", None):
+            t = fix_unicode(element_text(near))[0]
+            if t:
+                title, title_from = t, "heading"  # the <title> is often the site's generic "Chi tiết tin tức"
+        title_el = near if near is not None else _visible_h1(sel.root)
+
     # ---- author from selector (removed from body if it lives there)
     authors: list[dict] = []
     if layout.author:
@@ -1226,7 +1344,7 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
         if a_sel is not None:
             a_text = _text_of(a_sel)
             if a_text:
-                authors = split_author(fix_unicode(a_text)[0])
+                authors = [a for a in split_author(fix_unicode(a_text)[0]) if not _NOT_A_PERSON.match(a["name"])]
         if body is not None:
             for q in layout.author:
                 for el in css_all(body, q):
@@ -1262,8 +1380,21 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
         ls = _first(sel, layout.lead)
         if ls is not None and not isinstance(ls.root, str):
             lead_blocks = apply_rules(clean_blocks(block_texts(ls.root), counters), rules, counters, allow_tail=False)
-    elif path == "generic" and body_sel is not None:
-        lead_blocks = apply_rules(_generic_lead(sel.root, body_sel.root), rules, counters, allow_tail=False)
+    if not lead_blocks and path in ("generic", "fallback") and body_src is not None:
+        lead_blocks = apply_rules(_generic_lead(sel.root, body_src), rules, counters, allow_tail=False)
+        if not lead_blocks:
+            bold = _bold_block_before(body_src)  # page builders print the sapo as a bold text box
+            if bold is not None:
+                lead_blocks = apply_rules(clean_blocks(block_texts(bold), counters), rules, counters, allow_tail=False)
+    if title_from == "title" and blocks and body is not None:
+        # no heading outside the body and a generic <title> ("UBND xã … - Tin tức"): the body's
+        # first line, when it is a heading or marked as the title, is the headline
+        first_text = [el for el in body.iter("h1", "h2", "h3", "p", "div", "span", "strong", "b", "td")
+                      if el is not body and normalize_space(el.text_content())][:8]
+        head = next((el for el in first_text if normalize_space(el.text_content()) == blocks[0]), None)
+        if head is not None and (head.tag in ("h1", "h2", "h3") or _TITLE_CLASS.search(head.get("class") or "")) \
+                and len(blocks[0]) <= 300:
+            title, title_from = blocks[0], "body_heading"
 
     blocks = apply_rules(blocks, rules, counters)
     # title repeated at the top of the body, date lines, leaked "null <title>"
@@ -1282,7 +1413,7 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
                 title = b  # "<site name> - <title>" from <title>: the page's own heading is the headline
                 norm_title = bf
             continue
-        if (i < 3 or i >= len(blocks) - 2) and not isinstance(b, CellText) and not document and _is_date_line(b):
+        if (i < 3 or i >= len(blocks) - 2) and not isinstance(b, CellText) and not document and _is_date_line(b, first=not cleaned):
             counters["boilerplate/date_line"] += 1
             date_line_pd = date_line_pd or D.parse_date(b, source="page")
             continue

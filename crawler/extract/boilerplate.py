@@ -74,6 +74,10 @@ SHARED_RULES: tuple[Rule, ...] = (
     _r("empty_webpart", r"chưa\s+có\s+(?:thông\s+tin|dữ\s+liệu|bài\s+viết)"),
     # image placeholders leaking as text: "anh tin bai", "ảnh tin bài", "Ảnh minh họa"
     _r("image_alt_text", r"(?:anh\s+tin\s+bai|ảnh\s+tin\s+bài|hình\s+ảnh\s+tin\s+bài)"),
+    # the label over a list of files: "Tệp đính kèm:", "File đính kèm", "Văn bản đính kèm", "Tải về:"
+    _r("attachment_label", r"(?:tệp|file|tập\s+tin|văn\s+bản|tài\s+liệu)\s+đính\s+kèm\s*:?|tải\s+về\s*:|download\s*:|attachments?\s*:"),
+    # a table of contents' title: "Mục lục" (contents), "Nội dung chính" (main points)
+    _r("toc_title", r"(?:mục\s+lục|table\s+of\s+contents|contents)\s*:?"),
     # copyright / footer lines
     _r("copyright", r"(?:©|copyright|bản\s+quyền\s+thuộc\s+về|giấy\s+phép\s+xuất\s+bản\s+số).{0,300}"),
     # ratings and comments widgets

@@ -48,6 +48,7 @@ _MONTH_WORDS = {"một": 1, "giêng": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4
 _WORD_MONTH = re.compile(
     r"(?<!\d)(\d{1,2})\s+tháng\s+(mười\s+một|mười\s+hai|một|giêng|hai|ba|tư|bốn|năm|sáu|bảy|bẩy|tám|chín|mười|chạp)"
     r"\b\s*(?:năm|,)?\s*(\d{4})(?!\d)", re.I)
+_WP_SHORT = re.compile(r"\bth(?:áng)?\s?(\d{1,2})\s+(\d{1,2}),\s*(\d{4})(?!\d)", re.I)
 _DM = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])")
 _TIME = re.compile(
     r"(?<![\d/.\-])(\d{1,2})\s*(?::|h|giờ)\s*(\d{2})(?:\s*:\s*(\d{2}))?(?:\s*(am|pm|sa|ch)\b)?",
@@ -154,6 +155,14 @@ def parse_date(text: str | None, source: str = "text") -> ParsedDate | None:
         y, mo, d, hh, mi, ss, tz = m.groups()
         pd.value = _mk(y, mo, d, hh or 0, mi or 0, ss or 0, _tz(tz))
         pd.has_time = hh is not None
+        if pd.value:
+            return pd
+    m = _WP_SHORT.search(t)
+    if m:  # WordPress in Vietnamese: "Th1 9, 2024" (M j, Y with short month names)
+        rest = t[: m.start()] + " " + t[m.end():]
+        tm = _time_in(rest, pod)
+        pd.value = _mk(m.group(3), m.group(1), m.group(2), *(tm or (0, 0, 0)))
+        pd.has_time = tm is not None
         if pd.value:
             return pd
     m = _WORD_MONTH.search(t)

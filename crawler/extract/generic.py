@@ -21,6 +21,32 @@ _NOISE = "header, footer, nav, aside, form, script, style, noscript, .menu, .sid
 _ARTICLE_TYPES = {"newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle"}
 
 
+_TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+# "Trang không tồn tại" (page does not exist), "Không tìm thấy trang" (page not found), "Bài viết
+# không tồn tại hoặc đã bị xóa" (article missing or deleted), "Lỗi 404", "Không có dữ liệu" (no data)
+_SOFT_404 = re.compile(r"\b404\b|không\s+tồn\s+tại|không\s+tìm\s+thấy|đã\s+bị\s+(?:xóa|xoá|gỡ)|page\s+not\s+found|not\s+found|"
+                       r"trang\s+lỗi|lỗi\s+truy\s+cập|error\s+page|không\s+có\s+(?:bài\s+viết|dữ\s+liệu|nội\s+dung|tin)", re.I)
+_SOFT_404_HEADING = re.compile(r"<h[12][^>]*>\s*(?:<[^>]+>\s*)*(?:404\b|lỗi\s+404|trang\s+không\s+tồn\s+tại|không\s+tìm\s+thấy|"
+                               r"(?:bài\s+viết|nội\s+dung|tin\s+bài|trang)\s+(?:không\s+tồn\s+tại|đã\s+bị\s+(?:xóa|xoá|gỡ))|"
+                               r"không\s+có\s+(?:bài\s+viết|dữ\s+liệu|nội\s+dung)|page\s+not\s+found)", re.I)
+# "Đăng nhập" (log in), "Đăng nhập hệ thống"
+_LOGIN = re.compile(r"đăng\s+nhập|login|sign\s+in", re.I)
+
+
+def error_page_kind(html: str, size: int | None = None) -> str | None:
+    """`soft_404` for a page (served 200) that says the article does not exist, `login_page` for
+    a login form; None for anything else. Reads the <title> and the first headings."""
+    head = html[:30000]
+    title = _TITLE_TAG.search(head)
+    title_text = " ".join(title.group(1).split()) if title else ""
+    small = (size if size is not None else len(html)) < 60000
+    if _SOFT_404.search(title_text) or (small and _SOFT_404_HEADING.search(head)):
+        return "soft_404"
+    if _LOGIN.search(title_text) and re.search(r"type=[\"']?password", head, re.I):
+        return "login_page"
+    return None
+
+
 @dataclass
 class PageKind:
     is_article: bool
@@ -38,7 +64,7 @@ def _jsonld_types(sel) -> set[str]:
     return out
 
 
-_BLOCKS = frozenset("p div td li article section blockquote dd main center font".split())
+_BLOCKS = frozenset("p div td li article section blockquote dd main center".split())  # <font> is inline
 _SKIP_KIND = frozenset("script style noscript header footer nav aside select option button marquee".split())
 
 
@@ -100,9 +126,12 @@ def _widen(main, clusters: dict, links: int):
     columns): other prose clusters whose container has the same tag and class join it, through
     their lowest common ancestor, unless that ancestor brings in a mass of links."""
     cls = main.get("class")
-    if not cls:
+    if not cls and main.tag not in ("section", "div"):
         return main
-    same = [p for p, c in clusters.items() if p is not main and c[0] >= 80 and p.tag == main.tag and p.get("class") == cls]
+    # boxes of one template: the same tag and class; classless <section>s (an <article> built of
+    # sections) count as one template too
+    same = [p for p, c in clusters.items() if p is not main and c[0] >= 80 and p.tag == main.tag and p.get("class") == cls
+            and (cls or any(a.tag in ("article", "main") for a in p.iterancestors()))]
     if not same:
         return main
     mine = [main] + list(main.iterancestors())
@@ -174,7 +203,15 @@ def page_kind(sel: Selector) -> PageKind:
     # JSON-LD names the page's kind more reliably than og:type (themes print og:type=article on
     # category pages)
     jsonld_listing = bool(types & {"collectionpage", "itemlist", "searchresultspage"}) and not types & _ARTICLE_TYPES
-    declared_article = (og_type == "article" and not jsonld_listing) or bool(types & _ARTICLE_TYPES)
+    # og:type video.* is a video story: an article whose subject is its player
+    declared_article = ((og_type == "article" or og_type.startswith("video")) and not jsonld_listing) \
+        or bool(types & _ARTICLE_TYPES) or bool(types & {"videoobject"} and not jsonld_listing)
+    for anc in (parent, *parent.iterancestors()):
+        look = ((anc.get("class") or "") + " " + (anc.get("id") or "")).lower() if isinstance(anc.tag, str) else ""
+        if re.search(r"\b(?:com-contact|view-contact|contact-page|lien-?he)\b|(?:^|[\s_-])contact(?:[\s_-]|$)", look):
+            return PageKind(False, "contact_page", chars, n_links)
+        if re.search(r"\b(?:error-(?:page|desc|content|404)|page-404|not-?found|notfound)\b", look):
+            return PageKind(False, "soft_404", chars, n_links)
     declared_listing = og_type == "website" or jsonld_listing
     if n_heading_links >= 4 and chars < 250 * n_heading_links:
         return PageKind(False, "listing_items", chars, n_links)
@@ -195,6 +232,12 @@ def page_kind(sel: Selector) -> PageKind:
     return PageKind(False, "listing" if declared_listing else "little_prose", chars, n_links)
 
 
+# pages about the site, not news: Giới thiệu (about), Liên hệ (contact), Sơ đồ (site map), Thư viện
+# ảnh (gallery), Hỏi đáp (Q&A), search, login; written with dashes or in CamelCase (GioiThieu.aspx)
+_UTILITY_PATH = re.compile(r"(?:^|/)(?:gioi-?thieu|lien-?he|contact(?:-?us)?|about(?:-?us)?|so-?do-?(?:site|trang|cong)|sitemap|"
+                           r"thu-?vien-?(?:anh|video)|album|hoi-?dap|faq|tim-?kiem|search|dang-?nhap|login)(?:[./?]|$)", re.I)
+
+
 def layouts_for(platform: str):
     from ..platforms import PLATFORM_LAYOUTS
 
@@ -209,6 +252,10 @@ def extract_any(html: str, url: str, *, platform: str | None = None, layouts=Non
     sel = Selector(text=html, type="html", base_url=url)
     platform = platform or detect_platform(html, url)
     kind = page_kind(sel) if check_article else None
+    if check_article and kind is not None and kind.is_article:
+        why = error_page_kind(html) or ("utility_page" if _UTILITY_PATH.search(urlsplit(url).path) else None)
+        if why:
+            kind = PageKind(False, why, kind.prose_chars, kind.links_in_main)
     if check_article and is_home_url(url):
         kind = PageKind(False, "home_page", kind.prose_chars, kind.links_in_main)
     if kind is not None and not kind.is_article:

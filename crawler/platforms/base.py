@@ -20,6 +20,7 @@ from scrapy.http import HtmlResponse, TextResponse
 
 from ..extract import dates as D
 from ..extract.article import Layout, extract_article
+from ..extract.generic import error_page_kind
 from ..items import Article
 from ..provinces import province_now
 from ..urls import ascii_host, canonical_url, host_of, is_home_url, same_site
@@ -476,13 +477,9 @@ class PortalSpider(scrapy.Spider):
             final = canonical_url(response.url)
             if (self._article_pattern and not self._article_pattern.search(final)) or is_home_url(final):
                 return "redirected_not_article"
-        head = response.text[:20000] if hasattr(response, "text") else ""
-        title = _TITLE.search(head)
-        title_text = " ".join(title.group(1).split()) if title else ""
-        if _SOFT_404.search(title_text) or (len(response.body) < 30000 and _SOFT_404_BODY.search(head)):
-            return "soft_404"
-        if _LOGIN.search(title_text) and re.search(r"type=[\"']?password", head, re.I):
-            return "login_page"
+        reason = error_page_kind(response.text if hasattr(response, "text") else "", len(response.body))
+        if reason:
+            return reason
         tail = response.body[-2048:].rstrip()
         low = tail.lower()
         if tail and b"</html" not in low and b"</body" not in low:
@@ -546,17 +543,6 @@ class PortalSpider(scrapy.Spider):
             "platform": self.platform,
             "homepage": self.homepage or (self.start_urls[0] if self.start_urls else ""),
         }
-
-
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-# "Trang không tồn tại" (page does not exist), "Không tìm thấy trang" (page not found), "Bài viết
-# không tồn tại hoặc đã bị xóa" (article missing or deleted), "Lỗi 404"
-_SOFT_404 = re.compile(r"\b404\b|không\s+tồn\s+tại|không\s+tìm\s+thấy|đã\s+bị\s+xóa|page\s+not\s+found|not\s+found|"
-                       r"trang\s+lỗi|lỗi\s+truy\s+cập|error\s+page", re.I)
-_SOFT_404_BODY = re.compile(r"<h1[^>]*>\s*(?:404|lỗi\s+404|trang\s+không\s+tồn\s+tại|không\s+tìm\s+thấy\s+trang|"
-                            r"bài\s+viết\s+không\s+tồn\s+tại|page\s+not\s+found)", re.I)
-# "Đăng nhập" (log in), "Đăng nhập hệ thống"
-_LOGIN = re.compile(r"đăng\s+nhập|login|sign\s+in", re.I)
 
 
 def _www_twins(host: str) -> tuple[str, str]:
