@@ -849,7 +849,11 @@ _SIGNATURE = re.compile(r"^(?:t/?m\.?|k/?t\.?|t/?l\.?|q\.|tuq\.)\s+\S|^\(?đã\s
 def _is_document(blocks: list[str]) -> bool:
     """An official notice (thông báo, kế hoạch, quyết định) printed as the article: the national
     motto at its head, or signature lines ("TM. BAN THƯỜNG VỤ", "(Đã ký)", "Nơi nhận") at its end."""
-    return any(_MOTTO.search(b) for b in blocks[:6]) or any(_SIGNATURE.match(b) for b in blocks[-6:])
+    for b in blocks[:6]:
+        low = b[:400].lower()
+        if ("độc lập" in low or "chủ nghĩa" in low or "cộng sản" in low) and _MOTTO.search(low):
+            return True
+    return any(_SIGNATURE.match(b) for b in blocks[-6:])
 
 
 _CREDIT = re.compile(r"^[(\[]?\s*(?:theo|nguồn(?:\s+tin)?|source|according\s+to)\s*:?\s*([^,;()\[\]]{2,70}?)\s*(\([^()]{2,80}\))?\s*[)\]]?\s*\.?$", re.I)
@@ -1426,7 +1430,7 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
 
     # ---- author from the end of the body: the byline, and a source credit after or before it
     # (not from an official notice: its last lines are the signature block, part of its text)
-    if blocks and not _is_document(blocks):
+    if blocks and not document:
         found: list[dict] = []
         for k in (1, 2):
             if len(blocks) >= k + 1 and not isinstance(blocks[-k], CellText):

@@ -58,7 +58,9 @@ def fix_unicode(text: str) -> tuple[str, bool]:
         fixed = ftfy.fix_encoding(text)
         repaired = fixed != text
         text = fixed
-    return unicodedata.normalize("NFC", text), repaired
+    if not unicodedata.is_normalized("NFC", text):  # a quick check; most text is NFC already
+        text = unicodedata.normalize("NFC", text)
+    return text, repaired
 
 
 class CellText(str):
@@ -98,7 +100,10 @@ def is_data_table(table) -> bool:
 
 
 ROW_SEPARATOR = " | "  # between the cells of a data table's row
-_NESTED_BLOCKS = frozenset("p div ul ol li table dl blockquote h1 h2 h3 h4 h5 h6 br".split())
+# a list item holding a link or blocks of its own is not a plain line of text
+_LI_NOT_PLAIN = etree.XPath("boolean(descendant::*[self::a or self::p or self::div or self::ul or self::ol or self::li"
+                            " or self::table or self::dl or self::blockquote or self::h1 or self::h2 or self::h3"
+                            " or self::h4 or self::h5 or self::h6 or self::br])")
 
 
 def _visible_text(el, skip=None):
@@ -172,8 +177,7 @@ def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
                 continue
             if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
                 flush()
-            if tag == "li" and el.find(".//a") is None and not any(
-                    isinstance(d.tag, str) and d.tag in _NESTED_BLOCKS for d in el.iterdescendants()):
+            if tag == "li" and not _LI_NOT_PLAIN(el):
                 # a list item of the article with no link: content ("Facebook", "Zalo" in a list
                 # of apps is not a share bar, whose items are links)
                 item = normalize_space("".join(t for t in _visible_text(el, skip)))
@@ -305,7 +309,8 @@ def clean_blocks(blocks: list[str], counters: Counter | None = None) -> list[str
         b, k = repair_glued_words(b)
         if k and counters is not None:
             counters["text/glued_words_repaired"] += k
-        b = normalize_space(b)
+        if b is not orig or "  " in b or b[:1].isspace() or b[-1:].isspace():
+            b = normalize_space(b)  # blocks from block_texts are normalised already; repairs may not be
         if b:
             out.append(same_kind(orig, b))
     return out
