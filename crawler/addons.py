@@ -43,10 +43,18 @@ class ProjectAddon:
             _default(settings, "CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint("WAYBACK_CONCURRENCY", 1))
             _default(settings, "AUTOTHROTTLE_START_DELAY", settings.getfloat("WAYBACK_DELAY", 2.0))
             _default(settings, "DOWNLOAD_DELAY", settings.getfloat("WAYBACK_DELAY", 2.0))
+        # Scrapy's feed exporter, counting every failed feed and writing atomic feeds
+        # (crawler.extensions.FeedExporter)
+        extensions = settings["EXTENSIONS"]
+        extensions.set("scrapy.extensions.feedexport.FeedExporter", None, priority="addon")
+        extensions.set("crawler.extensions.FeedExporter", 0, priority="addon")
         if not settings.getdict("FEEDS") and settings.getbool("DEFAULT_FEED_ENABLED", True):
+            # the default feed is atomic: written as <time>.jsonl.part, renamed to <time>.jsonl
+            # when complete (with the incremental state's commit); a file chosen with -O/-o is
+            # written as Scrapy writes it
             out = Path(settings.get("OUTPUT_DIR") or "output")
             settings.set(
                 "FEEDS",
-                {str(out / "%(name)s" / "%(time)s.jsonl"): {"format": "jsonlines", "encoding": "utf8"}},
+                {str(out / "%(name)s" / "%(time)s.jsonl"): {"format": "jsonlines", "encoding": "utf8", "atomic": True}},
                 priority="addon",
             )

@@ -216,3 +216,108 @@ def test_wayback_cdx_row_with_a_malformed_timestamp_is_skipped_not_fatal(tmp_pat
     assert res.stats.get("wayback/bad_row") == 1
     assert "Wayback CDX row skipped" in res.log and "2023-03-25" in res.log
     assert len(res.records) == 2, "every other capture is still crawled"
+
+
+# ---------------------------------------------------------------- Wayback: paged CDX, host spellings
+def test_wayback_one_capture_per_url_is_chosen_over_every_cdx_page(tmp_path):
+    """WAYBACK_PAGE_SIZE pages the CDX listing: the newest capture of a URL is the newest of all
+    pages, not of the page it happens to be on (a 2024 capture on page 2 beats a 2023 one on page 1)."""
+    from crawler.archive.wayback import cdx_url
+
+    old = f"https://web.archive.org/web/20230325083012id_/{POST59315}"
+    new = f"https://web.archive.org/web/20240101000000id_/{POST59315}"
+
+    def paged(folder, pages):
+        cdx = json.loads((folder / "pages" / "cdx.json").read_text("utf-8"))
+        header, rows = cdx[0], [r for r in cdx[1:] if "post59" in r[1]]
+        row59315 = next(r for r in rows if "post59315" in r[1])
+        page1 = [header, *rows, [], ["RESUME1"]]
+        page2 = [header, ["20240101000000", *row59315[1:]]]
+        (folder / "pages" / "cdx-1.json").write_text(json.dumps(page1), "utf-8")
+        (folder / "pages" / "cdx-2.json").write_text(json.dumps(page2), "utf-8")
+        cdx_page = next(p for p in pages if p["url"].startswith("https://web.archive.org/cdx/"))
+        pages.append(dict(cdx_page, url=cdx_url("baobackan.vn/*", page_size=2), file="pages/cdx-1.json"))
+        pages.append(dict(cdx_page, url=cdx_url("baobackan.vn/*", page_size=2, resume_key="RESUME1"),
+                          file="pages/cdx-2.json"))
+        capture = next(p for p in pages if p["url"] == old)
+        pages.append(dict(capture, url=new, headers=dict(capture["headers"], **{"Memento-Datetime": "Mon, 01 Jan 2024 00:00:00 GMT"})))
+
+    res = crawl("baobackan", tmp_path, "-s", "SOURCE=wayback", "-s", "WAYBACK_PAGE_SIZE=2",
+                replay=str(wayback_variant(tmp_path, paged)))
+    assert res.returncode == 0, res.log[-2000:]
+    recs = [r for r in res.records if r["url"] == POST59315]
+    assert len(recs) == 1 and recs[0]["crawl"]["archiveCaptureTime"] == "2024-01-01T00:00:00Z"
+    assert recs[0]["crawl"]["archiveCaptureUrl"] == new
+    assert len(res.records) == 2 and not res.stats.get("dropped/duplicate")
+    assert res.stats.get("wayback/captures_requested") == 2, "the older capture is never fetched"
+
+
+def test_wayback_capture_filed_under_the_host_without_www_is_the_same_site(tmp_path):
+    """The archive files a capture under the spelling its crawler used: http://host/a is
+    http://www.host/a. It is crawled, named with the site's spelling; a capture of another site is
+    skipped with a counter and a log line naming it."""
+    import shutil
+
+    folder = tmp_path / "snap" / "wayback" / "huyenuy"
+    shutil.copytree(FIXTURES / "wayback" / "huyenuy", folder)
+    index = json.loads((folder / "index.json").read_text("utf-8"))
+    for p in index["pages"]:
+        p["url"] = p["url"].replace("id_/http://www.huyenuy.example/", "id_/http://huyenuy.example/")
+    (folder / "index.json").write_text(json.dumps(index), "utf-8")
+    cdx = json.loads((folder / "pages" / "cdx.json").read_text("utf-8"))
+    for row in cdx[1:]:
+        row[1] = row[1].replace("http://www.huyenuy.example/", "http://huyenuy.example/")
+    other = "http://tinhuy.example/tin-tuc/bai-cua-trang-khac-1400.html"
+    cdx.append(["20230415080000", other, "200", "text/html", "OTHERDIGEST"])
+    (folder / "pages" / "cdx.json").write_text(json.dumps(cdx), "utf-8")
+
+    res = crawl("huyenuy", tmp_path, "-s", "SOURCE=wayback", replay=str(tmp_path / "snap"))
+    assert res.returncode == 0, res.log[-2000:]
+    urls = sorted(r["url"] for r in res.records)
+    assert len(urls) == 2 and all(u.startswith("https://www.huyenuy.example/tin-tuc/") for u in urls), urls
+    rec = next(r for r in res.records if r["url"].endswith("-1288.html"))
+    assert rec["crawl"]["archiveCaptureUrl"].endswith("id_/http://huyenuy.example/tin-tuc/huyen-uy-so-ket-cong-tac-quy-i-1288.html")
+    assert res.stats.get("wayback/skipped_offsite") == 1
+    assert "capture of another site skipped" in res.log and other in res.log
+
+
+# ---------------------------------------------------------------- replaying a WARC while recording one
+def test_replaying_a_warc_while_recording_a_new_one_keeps_fetched_at_and_warc_date_together(tmp_path):
+    """-s REPLAY=a.warc.gz -s WARC_OUTPUT=b.warc.gz: each record names its response record in
+    b.warc.gz, and that record's WARC-Date is the record's fetchedAt: the original capture time
+    (the bytes were captured then), carried over from a.warc.gz."""
+    import time
+    from datetime import datetime
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    def responses(path):
+        out = {}
+        with open(path, "rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type in ("response", "request"):
+                    out.setdefault(rec.rec_type, {})[rec.rec_headers.get_header("WARC-Target-URI")] = (
+                        rec.rec_headers.get_header("WARC-Record-ID").strip("<>"), rec.rec_headers.get_header("WARC-Date"))
+        return out
+
+    a_warc, b_warc = tmp_path / "a.warc.gz", tmp_path / "b.warc.gz"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = crawl("liemhai", tmp_path / "a", "-s", f"WARC_OUTPUT={a_warc}")
+    assert a.returncode == 0 and a.records
+    time.sleep(1.1)  # the second crawl's clock is at least a second later
+    b = crawl("liemhai", tmp_path / "b", "-s", f"WARC_OUTPUT={b_warc}", replay=str(a_warc))
+    assert b.returncode == 0 and len(b.records) == len(a.records)
+    assert warcio_check(b_warc).returncode == 0
+    in_a, in_b = responses(a_warc), responses(b_warc)
+    by_id = {rid: date for rid, date in in_b["response"].values()}
+    fetched_a = {r["url"]: r["crawl"]["fetchedAt"] for r in a.records}
+    for r in b.records:
+        c = r["crawl"]
+        assert c["warcFile"] == "b.warc.gz" and c["warcRecordId"] in by_id
+        warc_date = datetime.strptime(by_id[c["warcRecordId"]], "%Y-%m-%dT%H:%M:%SZ")
+        assert c["fetchedAt"] == warc_date.strftime("%Y-%m-%dT%H:%M:%S+00:00"), r["url"]
+        assert c["fetchedAt"] == fetched_a[r["url"]], "the original capture time"
+    for uri, (_rid, date) in in_b["response"].items():
+        assert date == in_a["response"][uri][1]
+        assert in_b["request"][uri][1] == date

@@ -296,3 +296,148 @@ def test_nothing_to_run_and_a_missing_replay_path_are_usage_errors(tmp_path):
     m, log = last_manifest(out)
     assert list(m["spiders"]) == ["liemhai"] and "baobackan" in m["notRun"]
     assert "no snapshot for baobackan" in log
+
+
+# ---------------------------------------------------------------- health on a first run
+def test_a_spider_that_never_produced_anything_looks_broken_from_its_first_run(tmp_path):
+    """No earlier successful run to compare with: a spider that read no page (its start page
+    answers 404, robots.txt disallows everything) or exported no article looks broken (exit 4),
+    with the reason in crawl.log and the manifest, and stays so on the next run. An incremental
+    second run that finds nothing new is ok."""
+    import shutil
+
+    snap = tmp_path / "snap"
+    for s in ("liemhai", "baobackan", "hongngu_thanhuy", "huyenuy"):
+        shutil.copytree(FIXTURES / s, snap / s)
+
+    def edit_index(spider, keep):
+        path = snap / spider / "index.json"
+        index = json.loads(path.read_text("utf-8"))
+        index["pages"] = [p for p in index["pages"] if keep(p["url"])]
+        path.write_text(json.dumps(index), "utf-8")
+
+    edit_index("liemhai", lambda u: not u.endswith("/tin-tuc-su-kien.html"))  # the start page: 404
+    (snap / "baobackan" / "pages" / "robots.txt").write_text("User-agent: *\nDisallow: /\n")
+    edit_index("hongngu_thanhuy", lambda u: "/content/" not in u)  # listings fine, every article 404
+    out = tmp_path / "out"
+    spiders = "liemhai,baobackan,hongngu_thanhuy,huyenuy"
+    for run in (1, 2):
+        r = crawlall_cmd(out, "--spiders", spiders, replay=snap)
+        assert r.returncode == 4, (run, r.stderr[-3000:])
+        m, log = last_manifest(out)
+        assert m["exitCode"] == 4
+        h = {n: e["health"] for n, e in m["spiders"].items()}
+        assert h["liemhai"].startswith("read no page") and "skipped/http_404" in h["liemhai"], h
+        assert h["baobackan"].startswith("read no page") and "robotstxt/forbidden" in h["baobackan"], h
+        assert h["hongngu_thanhuy"].startswith("exported no article") and "skipped/http_404" in h["hongngu_thanhuy"], h
+        assert h["huyenuy"] == "ok", h
+        for n in ("liemhai", "baobackan", "hongngu_thanhuy"):
+            assert f"crawlall: {n} looks broken: {h[n]}" in log
+        assert m["spiders"]["huyenuy"]["articlesNew"] == (4 if run == 1 else 0)
+    assert m["spiders"]["huyenuy"]["articlesSkipped"] >= 1
+
+
+# ---------------------------------------------------------------- another process on the same state
+def test_a_state_file_locked_by_another_process_is_waited_for_and_a_finalisation_failure_fails_only_its_spider(tmp_path):
+    """`scrapy crawl X -s INCREMENTAL=1` on the same STATE_DIR holds the state's write lock while it
+    commits: crawlall waits for it (busy timeout) instead of crashing. When the lock is not released
+    within STATE_LOCK_TIMEOUT, only that spider fails (exit 3, its output discarded, nothing
+    committed); the other spiders are finalised and the manifest is written."""
+    import sqlite3
+
+    out = tmp_path / "out"
+    assert crawlall_cmd(out, "--spiders", "liemhai,baobackan").returncode == 0
+    state_file = out / "state" / "liemhai.sqlite"
+    runs = out / "runs"
+
+    def lock():
+        db = sqlite3.connect(str(state_file), isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")  # what a committing writer holds
+        return db
+
+    # 1) held for 7 s from the moment the run starts: crawlall waits and finishes normally
+    before = set(runs.iterdir())
+    p = subprocess.Popen([sys.executable, "-m", "scrapy", "crawlall", "--spiders", "liemhai,baobackan",
+                          "-s", f"REPLAY={FIXTURES}", "-s", f"OUTPUT_DIR={out}"],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not set(runs.iterdir()) - before:
+        time.sleep(0.02)
+    db = lock()
+    time.sleep(7)
+    db.execute("ROLLBACK")
+    db.close()
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err[-3000:]
+    assert "database is locked" not in err
+    m, _ = last_manifest(out)
+    assert m["exitCode"] == 0 and all(e["health"] == "ok" for e in m["spiders"].values())
+
+    # 2) held for the whole run, STATE_LOCK_TIMEOUT=1: liemhai fails, baobackan is finalised
+    db = lock()
+    try:
+        r = crawlall_cmd(out, "--spiders", "liemhai,baobackan", "-s", "STATE_LOCK_TIMEOUT=1")
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    assert r.returncode == 3, r.stderr[-3000:]
+    m, log = last_manifest(out)
+    assert m["exitCode"] == 3
+    lh, bk = m["spiders"]["liemhai"], m["spiders"]["baobackan"]
+    assert lh["health"] == "failed" and "database is locked" in lh["failure"] and lh["output"] is None
+    assert "state was not committed" in lh["failure"]
+    assert bk["health"] == "ok" and bk["output"] and Path(bk["output"]["file"]).exists()
+    assert "crawlall: liemhai failed:" in log
+    assert not list(out.glob("*/*.part"))
+    assert not (out / "liemhai" / f"{m['runId']}.jsonl").exists()
+
+
+# ---------------------------------------------------------------- killed after the renames, before the manifest
+KILL_AFTER_RENAMES = """
+import os, signal, sys
+sys.path.insert(0, os.getcwd())
+import crawler.commands.crawlall as C
+n_parts, count, real = int(sys.argv[1]), [0], os.replace
+def replace(a, b, *args, **kw):
+    real(a, b, *args, **kw)
+    if str(a).endswith(".jsonl.part"):
+        count[0] += 1
+        if count[0] == n_parts:  # every file renamed, the manifest not yet written
+            os.kill(os.getpid(), signal.SIGKILL)
+C.os.replace = replace
+from scrapy.cmdline import execute
+sys.argv = ["scrapy", "crawlall", *sys.argv[2:]]
+execute()
+"""
+
+
+def test_files_finalised_by_a_run_killed_before_its_manifest_are_listed_by_the_next_run(tmp_path):
+    """Killed after renaming its files but before writing its manifest: the next run lists them
+    (`recoveredFiles`, with the killed run's id, lines and sha256), so a reader of manifests sees
+    every finalised file, and lists them once."""
+    from crawler.commands.crawlall import _sha256_lines
+
+    out = tmp_path / "out"
+    script = tmp_path / "kill_after_renames.py"
+    script.write_text(KILL_AFTER_RENAMES)
+    args = ["--spiders", "liemhai,baobackan", "-s", f"REPLAY={FIXTURES}", "-s", f"OUTPUT_DIR={out}"]
+    killed = subprocess.run([sys.executable, str(script), "2", *args], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    assert not list(out.glob("runs/*/manifest.json")) and len(finalized(out)) == 2
+    for _ in (1, 2):
+        r = crawlall_cmd(out, "--spiders", "liemhai,baobackan")
+        assert r.returncode == 0, r.stderr[-3000:]
+    manifests = [json.loads(p.read_text("utf-8")) for p in sorted(out.glob("runs/*/manifest.json"))]
+    assert len(manifests) == 2
+    listed = []
+    for m in manifests:
+        listed += [e["output"]["file"] for e in m["spiders"].values() if e["output"]]
+        listed += [f["file"] for f in m["recoveredFiles"]]
+    assert sorted(listed) == sorted(map(str, finalized(out))), "every finalised file is listed, once"
+    rec = manifests[0]["recoveredFiles"]
+    assert {f["spider"] for f in rec} == {"liemhai", "baobackan"} and manifests[1]["recoveredFiles"] == []
+    for f in rec:
+        digest, n = _sha256_lines(Path(f["file"]))
+        assert f["sha256"] == digest and f["lines"] == n > 0
+        assert f["runId"] == Path(f["file"]).name[: -len(".jsonl")] and f["runId"] != manifests[0]["runId"]

@@ -579,7 +579,8 @@ def test_retry_after_then_pace(crawls):
     articles = sorted(h.t for h in c.servers["main"].hits if h.path.startswith("/tin-tuc/"))
     assert len(articles) == 6
     gaps = [b - a for a, b in zip(articles, articles[1:])]
-    assert max(gaps) < 1.0, f"the host stayed slowed after Retry-After: gaps {[round(g, 2) for g in gaps]}"
+    # the old behaviour (the slot re-timed to 2 s / (1 - jitter)) spaced them 2 to 6 s apart
+    assert max(gaps) < 1.8, f"the host stayed slowed after Retry-After: gaps {[round(g, 2) for g in gaps]}"
     assert len(c.records) == 6
     assert_stat(c, "retry_after/honoured")
     assert_no_crash(c)

@@ -15,6 +15,11 @@ a `request` and a `response` record per fetch, linked by `WARC-Concurrent-To`, w
 
 The response record's id, file and digest are put into `request.meta["warc_record"]`, so every
 Article record names the exact bytes it came from (`crawl.warcRecordId`).
+
+Replaying a WARC while recording a new one (`-s REPLAY=old.warc.gz -s WARC_OUTPUT=new.warc.gz`):
+the new records carry the original records' WARC-Date (the time the bytes were captured, which is
+what WARC-Date means), so a record's `crawl.fetchedAt` (the original date, as on any WARC replay)
+is the WARC-Date of the record its `warcRecordId` names.
 """
 from __future__ import annotations
 
@@ -164,6 +169,13 @@ class WarcRecorderMiddleware:
         self._ensure_file()
         w = self.writer
         fetched = datetime.now(timezone.utc).replace(microsecond=0)
+        # A response replayed from a WARC (REPLAY=old.warc.gz) is re-recorded with the original
+        # record's WARC-Date: WARC-Date is when the bytes were captured (WARC 1.1, 5.4), and they
+        # were captured then, not now; crawl.fetchedAt (that same date) and the record it names
+        # then agree
+        original = fetched_at((request.meta.get("replay_warc") or {}).get("warcDate"))
+        if original:
+            fetched = datetime.fromisoformat(original)
         now = fetched.strftime("%Y-%m-%dT%H:%M:%SZ")  # WARC-Date (W3C form the WARC spec asks for)
         # response
         body = response.body or b""

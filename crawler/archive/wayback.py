@@ -4,8 +4,11 @@
    successful HTML only, with `-a since=`/`-a until=` as `from`/`to`; results are paged with
    `showResumeKey`, so a long listing resumes where it stopped (with Scrapy's `-s JOBDIR=…` a
    killed crawl resumes too).
-2. Rows are kept when the original URL matches the spider's article URL pattern, one capture per
-   URL (`-s WAYBACK_CAPTURE=newest|oldest`, default newest).
+2. Rows are kept when the original URL is the site's (`host` and `www.host` are one site: the
+   URL is written with the start URL's spelling) and matches the spider's article URL pattern;
+   a row of another site is counted (`wayback/skipped_offsite`) and logged (a WARNING per host).
+   One capture per URL (`-s WAYBACK_CAPTURE=newest|oldest`, default newest), chosen over the
+   whole listing (every CDX page): the captures are requested once the listing is read.
 3. Each capture is fetched raw (`https://web.archive.org/web/<timestamp>id_/<original>`, the page
    as archived, not the rewritten replay page) and goes through the same site extraction, with the
    layout version chosen by capture date. Records keep the original URL as `url` and name the
@@ -24,9 +27,11 @@ import logging
 import re
 import types
 from datetime import datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 
 from ..urls import canonical_url, host_of
 
@@ -112,11 +117,30 @@ def _bind(spider):
         spider.parse_wayback_cdx = types.MethodType(_parse_cdx_method, spider)
 
 
+def cdx_patterns(spider) -> tuple[str, ...]:
+    """The CDX `url=` queries: the spider's `wayback_url_patterns`, else `<host>/*` per site host,
+    once for `host` and `www.host` (the CDX server compares URLs in SURT form, without `www.`, so
+    either query lists the captures of both; the start URL's spelling is used)."""
+    if spider.wayback_url_patterns:
+        return tuple(spider.wayback_url_patterns)
+    start_host = host_of(spider.start_urls[0]) if getattr(spider, "start_urls", None) else ""
+    hosts: dict[str, str] = {}
+    for d in sorted(spider.allowed_domains, key=lambda d: (d != start_host, d)):
+        if d != ARCHIVE_HOST:
+            hosts.setdefault(d.lower().removeprefix("www."), d)
+    return tuple(f"{d}/*" for d in sorted(hosts.values()))
+
+
 def wayback_start_requests(spider):
-    patterns = spider.wayback_url_patterns or tuple(f"{d}/*" for d in spider.allowed_domains if d != ARCHIVE_HOST)
+    patterns = cdx_patterns(spider)
     page_size = spider.settings.getint("WAYBACK_PAGE_SIZE", 0) or None
-    spider._wayback_rows = {}
+    spider._wayback_rows = {}  # original URL -> [timestamp, original as the CDX wrote it], over every page
+    spider._wayback_requested = set()
+    spider._wayback_offsite = {}  # host -> rows skipped
     _bind(spider)
+    if not getattr(spider, "_wayback_idle_connected", False):
+        spider.crawler.signals.connect(lambda spider=spider: _on_idle(spider), signal=signals.spider_idle, weak=False)
+        spider._wayback_idle_connected = True
     return _cdx_requests(spider, patterns, page_size)
 
 
@@ -127,7 +151,41 @@ def _cdx_requests(spider, patterns, page_size):
                              cb_kwargs={"pattern": pattern}, meta={"allow_offsite": True})
 
 
+def _www_toggled(host: str) -> str:
+    return host[4:] if host.startswith("www.") else "www." + host
+
+
+def site_original(spider, original: str) -> str | None:
+    """The capture's original URL as the spider names the site's pages, or None when it is not the
+    site's. `http://host/a` and `http://www.host/a` are one page (the archive files captures under
+    whatever spelling a crawler used): written with the start URL's host and scheme, so captures
+    of one page under both spellings are one URL (one capture per URL) and records name it as a
+    live crawl would."""
+    parts = urlsplit(original)
+    host = (parts.hostname or "").lower()
+    start = urlsplit(spider.start_urls[0]) if getattr(spider, "start_urls", None) else None
+    if start is not None and start.hostname and not parts.port:
+        same = host.removeprefix("www.") == start.hostname.lower().removeprefix("www.")
+        if same:
+            scheme = start.scheme if parts.scheme in ("http", "https") else parts.scheme
+            original = urlunsplit((scheme, start.netloc, parts.path, parts.query, ""))
+    elif original.startswith("http://") and start is not None and start.scheme == "https":
+        original = "https://" + original[len("http://"):]
+    original = canonical_url(original)
+    if spider.allowed(original):
+        return original
+    p = urlsplit(original)
+    if p.hostname and not p.port:
+        other = canonical_url(urlunsplit((p.scheme, _www_toggled(p.hostname), p.path, p.query, "")))
+        if spider.allowed(other):
+            return other
+    return None
+
+
 def parse_cdx(response, spider, pattern):
+    """One CDX page: its rows are added to the choice over every page (one capture per URL, the
+    newest or the oldest of all the site's rows, wherever the paging cut them); the captures are
+    requested once the listing is read whole (when the crawl goes idle, see `_on_idle`)."""
     stats = spider.crawler.stats
     try:
         rows = json.loads(response.text or "[]")
@@ -147,7 +205,7 @@ def parse_cdx(response, spider, pattern):
     cols = {name: i for i, name in enumerate(header)}
     pattern_rx = re.compile(spider.article_url_pattern) if spider.article_url_pattern else None
     newest = spider.settings.get("WAYBACK_CAPTURE", "newest") != "oldest"
-    chosen: dict[str, list] = {}
+    chosen = spider._wayback_rows
     for row in body:
         try:
             ts, original = row[cols["timestamp"]], row[cols["original"]]
@@ -163,19 +221,41 @@ def parse_cdx(response, spider, pattern):
         if str(status) != "200" or "html" not in str(mime):
             stats.inc_value("wayback/skipped_not_html_200")
             continue
-        if original.startswith("http://") and spider.start_urls and spider.start_urls[0].startswith("https://"):
-            original = "https://" + original[len("http://"):]
-        original = canonical_url(original)
-        if not spider.allowed(original):
+        site_url = site_original(spider, original)
+        if site_url is None:
             stats.inc_value("wayback/skipped_offsite")
+            host = host_of(original) or original
+            seen = spider._wayback_offsite.get(host, 0)
+            spider._wayback_offsite[host] = seen + 1
+            if not seen:
+                logger.warning("Wayback: capture of another site skipped (%s is not %s): %s",
+                               host, ", ".join(d for d in spider.allowed_domains if d != ARCHIVE_HOST), original)
+            else:
+                logger.debug("Wayback: capture of another site skipped: %s", original)
             continue
-        if pattern_rx and not pattern_rx.search(original):
+        if pattern_rx and not pattern_rx.search(site_url):
             stats.inc_value("wayback/skipped_not_article")
             continue
-        prev = chosen.get(original)
+        prev = chosen.get(site_url)
         if prev is None or (ts > prev[0] if newest else ts < prev[0]):
-            chosen[original] = [ts, row[cols["original"]]]
-    for original, (ts, raw_original) in sorted(chosen.items()):
+            if prev is not None:
+                stats.inc_value("wayback/skipped_other_capture")
+            chosen[site_url] = [ts, original]
+        else:
+            stats.inc_value("wayback/skipped_other_capture")
+    if resume_key:
+        yield scrapy.Request(cdx_url(pattern, spider.since, spider.until,
+                                     spider.settings.getint("WAYBACK_PAGE_SIZE", 0) or None, resume_key),
+                             callback=spider.parse_wayback_cdx, errback=spider.errback, dont_filter=True,
+                             cb_kwargs={"pattern": pattern}, meta={"allow_offsite": True})
+
+
+def _capture_requests(spider):
+    stats = spider.crawler.stats
+    for original, (ts, raw_original) in sorted(spider._wayback_rows.items()):
+        if original in spider._wayback_requested:
+            continue
+        spider._wayback_requested.add(original)
         cap = {
             "original": original,
             "timestamp": ts,
@@ -185,11 +265,22 @@ def parse_cdx(response, spider, pattern):
         stats.inc_value("wayback/captures_requested")
         yield scrapy.Request(cap["capture_url"], callback=spider.parse_wayback_capture, errback=spider.errback,
                              cb_kwargs={"capture": cap}, meta={"allow_offsite": True})
-    if resume_key:
-        yield scrapy.Request(cdx_url(pattern, spider.since, spider.until,
-                                     spider.settings.getint("WAYBACK_PAGE_SIZE", 0) or None, resume_key),
-                             callback=spider.parse_wayback_cdx, errback=spider.errback, dont_filter=True,
-                             cb_kwargs={"pattern": pattern}, meta={"allow_offsite": True})
+
+
+def _on_idle(spider):
+    """Every CDX page has been read (nothing else is left to crawl): request the chosen captures."""
+    requests = list(_capture_requests(spider))
+    if not requests:
+        if spider._wayback_offsite:
+            logger.info("Wayback: %d capture(s) of other sites skipped (%s)", sum(spider._wayback_offsite.values()),
+                        ", ".join(f"{h}: {n}" for h, n in sorted(spider._wayback_offsite.items())))
+            spider._wayback_offsite = {}
+        return
+    logger.info("Wayback: %d capture(s) chosen from the CDX listing (%s)", len(requests),
+                "newest" if spider.settings.get("WAYBACK_CAPTURE", "newest") != "oldest" else "oldest")
+    for req in requests:
+        spider.crawler.engine.crawl(req)
+    raise DontCloseSpider
 
 
 def is_archive_url(url: str) -> bool:

@@ -30,6 +30,9 @@ use it. Flow:
   fetched. Print versions (`/in/123`, `/print/…`, `?print=1`, `/ban-in/`), files, and utility
   pages (search, login, contact, tag, author) are counted by reason, never fetched; a pager URL
   of page 1 (`?page=1`, `/page/1/`) is the page without it.
+- incremental runs (`-s INCREMENTAL=1`, crawlall): an article URL an earlier run exported (the
+  state knows it by its URL or its canonical URL) is not fetched again, wherever it was found
+  (`incremental/skipped_seen`); navigation pages are walked as on a first run.
 """
 from __future__ import annotations
 
@@ -435,9 +438,20 @@ class DiscoverySpider(PortalSpider):
             self._learned_rx.append(re.compile(shape))
         self._requested.add(key)
         self._forget_pending(key)
+        if self._exported(url):
+            return
         self._note_article_dir(url)
         yield scrapy.Request(url, callback=self.parse_page, errback=self.errback, priority=10,
                              cb_kwargs={"listing": False, "listing_date": published or modified, "depth": 1})
+
+    def _exported(self, url: str) -> bool:
+        """An article an earlier run exported (INCREMENTAL state, without RECRAWL): not fetched
+        again (`incremental/skipped_seen`), as the site spiders skip it on their listings."""
+        if self.state is None or canonical_url(url) not in self.state:
+            return False
+        self.crawler.stats.inc_value("incremental/skipped_seen")
+        logger.debug("Already exported (incremental state), not fetched: %s", url)
+        return True
 
     # ---- pages
     def looks_like_article(self, url: str) -> bool:
@@ -519,6 +533,10 @@ class DiscoverySpider(PortalSpider):
                 continue
             if self.looks_like_article(url):
                 found += 1
+                if self._exported(url):
+                    self._requested.add(key)
+                    self._forget_pending(key)
+                    continue
                 if not from_article:
                     self._requested.add(key)
                     self._forget_pending(key)
