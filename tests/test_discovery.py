@@ -349,3 +349,27 @@ def test_an_html_rss_page_leads_to_its_feeds():
     reqs = list(sp.parse_feed(HtmlResponse("https://h.example/rss", body=page, encoding="utf-8")))
     assert [r.url for r in reqs] == ["https://h.example/rss/tin-tuc.rss"]
     assert sp.crawler.stats.get_value("discovery/offsite_links") == 1
+
+
+# ---------------------------------------------------------------- a second unseen site
+KRONGBONG = FIXTURES / "portal_krongbong"
+
+
+def test_gzip_sub_sitemaps_query_string_articles_and_a_soft_404(tmp_path):
+    """tests/fixtures/portal_krongbong (see its NOTES.md): a sitemap index naming gzip'd
+    sub-sitemaps served as files, article URLs `ChiTietTin.aspx?MaTin=<id>`, two articles reachable
+    only through the sitemaps, short notices, a deleted article answering 200 with its "not found"
+    page, CamelCase about/contact/gallery pages. Every article is exported, nothing else."""
+    from test_regressions import differences
+
+    res = crawl("portal", tmp_path, "-a", "url=https://ubnd-krongbong.example/", replay=str(KRONGBONG))
+    assert res.returncode == 0 and "Traceback" not in res.log, res.log[-3000:]
+    expected = {canonical_url(e["url"]): e for e in
+                (json.loads(p.read_text("utf-8")) for p in (KRONGBONG / "expected").glob("*.json"))}
+    got = {r["url"]: r for r in res.records}
+    assert set(got) == set(expected), (sorted(set(got) - set(expected)), sorted(set(expected) - set(got)))
+    for url, exp in expected.items():
+        diffs = [d for d in differences(exp, got[url]) if not d.startswith(("authors", "captions", "description"))]
+        assert not diffs, (url, diffs)
+    assert res.stats.get("discovery/sitemap_gzip") == 3
+    assert res.stats.get("skipped/not_article/soft_404") == 1

@@ -853,7 +853,10 @@ def _is_document(blocks: list[str]) -> bool:
         low = b[:400].lower()
         if ("độc lập" in low or "chủ nghĩa" in low or "cộng sản" in low) and _MOTTO.search(low):
             return True
-    return any(_SIGNATURE.match(b) for b in blocks[-6:])
+    # signature lines are short: "TM. ỦY BAN NHÂN DÂN", "PHÓ CHỦ TỊCH", "(Đã ký)", not a sentence
+    # that opens with "Chủ tịch UBND huyện tiếp công dân …"
+    return any(len(b) <= 60 and _SIGNATURE.match(b) and (b.isupper() or b.startswith("(") or "." in b[:4] or "/" in b[:4] or b.lower().startswith("nơi nhận"))
+               for b in blocks[-6:])
 
 
 _CREDIT = re.compile(r"^[(\[]?\s*(?:theo|nguồn(?:\s+tin)?|source|according\s+to)\s*:?\s*([^,;()\[\]]{2,70}?)\s*(\([^()]{2,80}\))?\s*[)\]]?\s*\.?$", re.I)

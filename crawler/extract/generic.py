@@ -180,7 +180,7 @@ def _enclosing_prose(parent, clusters: dict) -> int:
     return extra
 
 
-def page_kind(sel: Selector) -> PageKind:
+def page_kind(sel: Selector, expect_article: bool = False) -> PageKind:
     """Article or not: a page with one dense cluster of prose is an article; a page of many links
     with short summaries (listing, category, tag, search, home page) is not."""
     body = sel.root.find("body") if hasattr(sel.root, "find") else None
@@ -229,6 +229,9 @@ def page_kind(sel: Selector) -> PageKind:
         return PageKind(True, "prose", chars, n_links, parent)
     if chars >= 250 and declared_article:
         return PageKind(True, "declared_article", chars, n_links, parent)
+    if expect_article and total >= 200 and n_blocks >= 2 and n_links < 15 and not declared_listing:
+        # a short notice at a URL of the site's article shape (sapo and two paragraphs)
+        return PageKind(True, "short_article", chars, n_links, parent)
     return PageKind(False, "listing" if declared_listing else "little_prose", chars, n_links)
 
 
@@ -244,14 +247,14 @@ def layouts_for(platform: str):
     return PLATFORM_LAYOUTS.get(platform, ())
 
 
-def extract_any(html: str, url: str, *, platform: str | None = None, layouts=None,
+def extract_any(html: str, url: str, *, platform: str | None = None, layouts=None, expect_article: bool = False,
                 check_article: bool = True) -> tuple[Extraction | None, str, PageKind | None]:
     """Returns (extraction or None, platform, page kind). None when the page is not an article."""
     from ..platforms.detect import detect_platform
 
     sel = Selector(text=html, type="html", base_url=url)
     platform = platform or detect_platform(html, url)
-    kind = page_kind(sel) if check_article else None
+    kind = page_kind(sel, expect_article) if check_article else None
     if check_article and kind is not None and kind.is_article:
         why = error_page_kind(html) or ("utility_page" if _UTILITY_PATH.search(urlsplit(url).path) else None)
         if why:

@@ -61,7 +61,8 @@ VN_TZ = timezone(timedelta(hours=7))
 # URL shapes of articles on Vietnamese portals
 KNOWN_ARTICLE_PATTERNS = (
     r"-post\d+\.html?$",
-    r"[?&](?:NewsID|newsid|ItemID|id|ID|nid|articleid|ArticleID)=\d+",
+    r"[?&](?:NewsID|newsid|ItemID|id|ID|nid|articleid|ArticleID|MaTin|matin|IDTin|idtin|TinID|tinid|IdBaiViet|"
+    r"idbaiviet|BaiVietID|baivietid|postid|PostID|ContentID|contentid|NewsId|tin)=\d+",
     r"/-/asset_publisher/[^/]+/content/",
     r"/\d{4}/\d{1,2}/\d{1,2}/[^/]+",
     r"/\d{4}/\d{2}/[^/]+\.html?$",
@@ -74,9 +75,10 @@ PAGER_TEXT = re.compile(r"^(?:»|›|>|>>|«|‹|<|<<|trang\s+sau|sau|tiếp|ti�
                         r"first|last|prev|previous|\d{1,3})\W*$|^\W*(?:sau|trước|next|prev)\b", re.I)
 SKIP_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|bmp|tiff?|pdf|docx?|xlsx?|pptx?|odt|ods|rtf|txt|zip|rar|7z|gz|"
                       r"mp[34]|avi|mov|wmv|flv|wav|css|js|ico|xml|json|exe|apk)(?:$|\?)", re.I)
-NON_ARTICLE_PATH = re.compile(r"/(?:tag|tags|search|tim-kiem|timkiem|lien-he|contact|login|logout|dang-nhap|dang-ky|"
+NON_ARTICLE_PATH = re.compile(r"/(?:tag|tags|search|tim-?kiem|lien-?he|contact(?:-?us)?|login|logout|dang-?nhap|dang-?ky|"
                               r"register|wp-admin|wp-login(?:\.php)?|wp-json|feed|rss|author|comments?|admin|"
-                              r"quan-tri|cart|gio-hang)(?:/|$|\?|\.)", re.I)
+                              r"quan-?tri|cart|gio-?hang|gioi-?thieu|about(?:-?us)?|so-?do-?(?:site|trang|cong)|sitemap|"
+                              r"thu-?vien-?(?:anh|video)|album|hoi-?dap|faq)(?:/|$|\?|\.)", re.I)  # GioiThieu.aspx, LienHe.aspx too
 # print versions of a page: same text, another URL (never an article candidate, never followed)
 _PRINT_SEGMENT = re.compile(r"(?:in|ban-in|banin|in-bai|inbai|in-tin|intin|printer|print(?:[-_]?(?:version|view|"
                             r"preview|page|news|article|friendly|able))?)(?:\.\w+)?", re.I)
@@ -371,7 +373,26 @@ class DiscoverySpider(PortalSpider):
     def parse_sitemap(self, response):
         if response.status >= 400 or not response.body:
             return
-        sel = Selector(text=response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace"), type="xml")
+        body = response.body
+        if body[:2] == b"\x1f\x8b":  # sitemap.xml.gz served as a file (application/x-gzip), not as an encoding
+            import gzip
+            import zlib
+
+            try:
+                body = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, self.settings.getint("DOWNLOAD_MAXSIZE") or 2**26)
+                self.crawler.stats.inc_value("discovery/sitemap_gzip")
+            except (zlib.error, gzip.BadGzipFile) as e:
+                self.crawler.stats.inc_value("discovery/sitemap_unreadable")
+                logger.warning("Sitemap is gzip that cannot be read (%s): %s", e, response.url)
+                return
+            text = body.decode("utf-8", "replace")
+        else:
+            text = response.text if hasattr(response, "text") else body.decode("utf-8", "replace")
+        if "<urlset" not in text[:5000] and "<sitemapindex" not in text[:5000]:
+            self.crawler.stats.inc_value("discovery/sitemap_unreadable")
+            logger.warning("Not a sitemap (no <urlset> or <sitemapindex>): %s", response.url)
+            return
+        sel = Selector(text=text, type="xml")
         sel.remove_namespaces()
         for loc in sel.xpath("//sitemap/loc/text()").getall():
             if self.allowed(loc.strip()):
@@ -476,7 +497,8 @@ class DiscoverySpider(PortalSpider):
             stats.inc_value(f"skipped/{broken}")
             logger.warning("Not an article (%s): %s", broken.replace("_", " "), response.url)
             return
-        ex, platform, page = extract_any(response.text, response.url)
+        ex, platform, page = extract_any(response.text, response.url,
+                                         expect_article=self.looks_like_article(response.url))
         reason = page.reason if page is not None else "unknown"
         if ex is not None and not self.looks_like_article(response.url):
             # a page reached through the navigation whose own markup says it is a listing
