@@ -5,6 +5,7 @@ A dropped item always leaves a log line with its URL and a `dropped/<reason>` st
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import unicodedata
 
@@ -141,9 +142,12 @@ class DedupPipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         key = self.key(adapter)
-        if key in self.seen:
+        # http and https, host and www.host: one article (a site that links both spellings)
+        same = re.sub(r"^https?://(?:www\.)?", "//", key)
+        if key in self.seen or same in self.seen:
             _drop(self.crawler, "duplicate", item, level=logging.INFO)
         self.seen.add(key)
+        self.seen.add(same)
         adapter["revision"] = 1
         if self.state is not None:
             url = canonical_url(adapter["url"])

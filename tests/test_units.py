@@ -71,6 +71,21 @@ def test_dedup_within_a_run_by_canonical_url():
     assert c.stats["dropped/duplicate"] == 1
 
 
+def test_dedup_http_https_and_www_are_one_article():
+    from scrapy.exceptions import DropItem
+
+    from crawler.pipelines import DedupPipeline
+
+    c = _Crawler()
+    p = DedupPipeline(c)
+    p.process_item(_item("http://h.vn/tin-tuc/a-post1.html"))
+    for spelling in ("https://h.vn/tin-tuc/a-post1.html", "https://www.h.vn/tin-tuc/a-post1.html"):
+        with pytest.raises(DropItem):
+            p.process_item(_item(spelling))
+    p.process_item(_item("https://h.vn/tin-tuc/b-post2.html"))  # another article
+    assert c.stats["dropped/duplicate"] == 2
+
+
 def test_incremental_state_new_unchanged_changed(tmp_path):
     from scrapy.exceptions import DropItem
 
