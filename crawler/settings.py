@@ -32,7 +32,7 @@ REDIRECT_MAX_TIMES = 10
 ROBOTSTXT_CRAWL_DELAY = True  # honour robots.txt Crawl-delay (Scrapy does not), up to CRAWL_DELAY_MAX
 CRAWL_DELAY_MAX = 60
 # getaddrinfo-based resolver: IPv6-only hosts resolve too (Scrapy's default resolver is IPv4-only)
-DNS_RESOLVER = "scrapy.resolver.CachingHostnameResolver"
+TWISTED_DNS_RESOLVER = "scrapy.resolver.CachingHostnameResolver"
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 

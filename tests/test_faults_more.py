@@ -249,6 +249,9 @@ FRAMESET = f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title
 <frameset rows="100,*"><frame src="/khung/dau.htm"><frame src="/khung/bai-251.htm"></frameset></html>"""
 
 CASES: dict[str, Case] = {
+    "redirect_chain_404": simple_case({P("chuyen-roi-mat", 306): redirect(P("chuyen-buoc-2", 307), status=301),
+                                       P("chuyen-buoc-2", 307): redirect("/tin-tuc/chuyen-buoc-3-post308.html", status=301)},
+                                      listed=[P("chuyen-roi-mat", 306)]),
     "too_deep_inside": deep_case(False),
     "too_deep_before": deep_case(True),
     "paged_article": paged_article_case(),
@@ -646,4 +649,15 @@ def test_western_labels_over_vietnamese(crawls, name, path):
     assert rec is not None and rec["headline"] == FAULT_TITLE, rec and rec["headline"]
     assert rec["articleBody"] == "\n\n".join(FAULT_PARAS)
     assert_stat(c, "encoding/misdeclared")
+    assert_no_crash(c)
+
+
+def test_redirect_chain_404(crawls):
+    """A 301 chain that ends at a 404: the warning names the URL the listing linked."""
+    c = crawls["redirect_chain_404"]
+    url = fault(c, P("chuyen-roi-mat", 306))
+    assert_good(c)
+    only_good_exported(c)
+    assert_stat(c, "skipped/http_404")
+    assert_logged(c, url, r"404", "WARNING")
     assert_no_crash(c)

@@ -503,7 +503,8 @@ class PortalSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             stats.inc_value(f"skipped/http_{status}")
-            logger.warning("HTTP %s: %s", status, req.url)
+            first = (req.meta.get("redirect_urls") or [None])[0]
+            logger.warning("HTTP %s: %s%s", status, req.url, f" (linked as {first}, redirected)" if first and first != req.url else "")
             return
         from scrapy.exceptions import IgnoreRequest
 
@@ -517,7 +518,12 @@ class PortalSpider(scrapy.Spider):
                 logger.debug("Request not made (%s): %s", msg, req.url)
             return
         stats.inc_value(f"errors/{reason}")
-        logger.warning("Request failed (%s: %s): %s", reason, failure.getErrorMessage(), req.url)
+        message = failure.getErrorMessage() or (type(failure.value).__doc__ or "").strip().splitlines()[0:1]
+        if isinstance(message, list):
+            message = message[0] if message else "no detail"
+        first = (req.meta.get("redirect_urls") or [None])[0]
+        logger.warning("Request failed (%s: %s): %s%s", reason, message, req.url,
+                       f" (linked as {first}, redirected)" if first and first != req.url else "")
 
     # ------------------------------------------------------------------ provenance
     @property
