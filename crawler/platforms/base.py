@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from lxml import etree
 from scrapy.http import HtmlResponse, TextResponse
 
 from ..extract import dates as D
@@ -381,8 +382,10 @@ class PortalSpider(scrapy.Spider):
         here = urlsplit(canonical_url(response.url))
         here_q = dict(parse_qsl(here.query))
         current = next((int(v) for k, v in here_q.items() if self._PAGE_PARAM.match(k) and v.isdigit()), 1)
-        hrefs = response.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").getall()
-        hrefs += [h for h in response.xpath("//a/@href").getall() if re.search(r"[?&](?:page|p|trang|pg|paged)=%d\b" % (current + 1), h, re.I)]
+        root = response.selector.root
+        hrefs = list(_REL_NEXT(root))
+        page_rx = re.compile(r"[?&](?:page|p|trang|pg|paged)=%d\b" % (current + 1), re.I)
+        hrefs += [h for h in _ALL_HREFS(root) if "=" in h and page_rx.search(h)]
         for href in hrefs:
             url = self.safe_url(response, href.strip())
             if not url or url in seen or not self.allowed(url):
@@ -435,18 +438,25 @@ class PortalSpider(scrapy.Spider):
 
     def article_frame(self, response) -> str | None:
         """The page a frameset (or a lone same-site iframe with no text around it) shows."""
+        root = response.selector.root
         frames = []
-        nav = re.compile(r"menu|nav|top|header|banner|left|footer|dau|tieu-?de|logo", re.I)
-        main = re.compile(r"main|content|noi-?dung|chinh|body|center|detail|chi-?tiet", re.I)
-        for f in response.xpath("//frameset//frame[@src]"):
-            label = " ".join(filter(None, (f.attrib.get("name"), f.attrib.get("id"), f.attrib.get("src"))))
-            frames.append((2 if main.search(label) else 0 if nav.search(label) else 1, f.attrib["src"]))
-        # the content frame first: named so, else any frame that is not the menu or the banner
-        frames = [src for rank, src in sorted(frames, key=lambda x: -x[0]) if rank > 0]
+        if root.find(".//frameset") is not None:
+            nav = re.compile(r"menu|nav|top|header|banner|left|footer|dau|tieu-?de|logo", re.I)
+            main = re.compile(r"main|content|noi-?dung|chinh|body|center|detail|chi-?tiet", re.I)
+            for f in root.iter("frame"):
+                if not f.get("src"):
+                    continue
+                label = " ".join(filter(None, (f.get("name"), f.get("id"), f.get("src"))))
+                frames.append((2 if main.search(label) else 0 if nav.search(label) else 1, f.get("src")))
+            # the content frame first: named so, else any frame that is not the menu or the banner
+            frames = [src for rank, src in sorted(frames, key=lambda x: -x[0]) if rank > 0]
         if not frames:
-            body_text = "".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()).strip()
-            iframes = response.xpath("//body//iframe/@src").getall()
-            if body_text or len(iframes) != 1:
+            iframes = [f.get("src") for f in root.iter("iframe") if f.get("src")]
+            if len(iframes) != 1:
+                return None
+            body = root.find("body")
+            text = "".join(t for t in (body.itertext() if body is not None else ()) if t.strip())
+            if any(c.isalpha() for c in text.replace(" ", "")[:2000]):  # text around it: an ordinary page
                 return None
             frames = iframes
         for src in frames:
@@ -549,6 +559,10 @@ class PortalSpider(scrapy.Spider):
             "platform": self.platform,
             "homepage": self.homepage or (self.start_urls[0] if self.start_urls else ""),
         }
+
+
+_REL_NEXT = etree.XPath("//link[@rel='next']/@href | //a[@rel='next']/@href", smart_strings=False)
+_ALL_HREFS = etree.XPath("//a/@href", smart_strings=False)
 
 
 def _www_twins(host: str) -> tuple[str, str]:
