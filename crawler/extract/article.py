@@ -7,6 +7,7 @@ a person should look, a line in `Extraction.notes`; the spider turns them into s
 from __future__ import annotations
 
 import copy
+import heapq
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -221,7 +222,7 @@ def _is_document_only(src, copy_el) -> bool:
 
 def _has_text(el) -> bool:
     """Any visible character under the element (stops at the first)."""
-    return any(normalize_space(t) for t in el.itertext())
+    return any(t.strip().strip("\u200b\u200c\u200d\u2060\ufeff\u00ad") for t in el.itertext())
 # page-level values read straight from the tree (no selector wrappers): the first in document order
 _BASE_HREF = _XP("//base/@href", smart_strings=False)
 _META_DESCRIPTION = _XP("//meta[@name='description']/@content | //meta[@property='og:description']/@content", smart_strings=False)
@@ -555,8 +556,19 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
             cand.update(el.iter("em", "i"))
         if el.tag == "table":
             cand.update(el.iter("td"))
-    for el in body.iter():
-        if el not in cand or el in chosen:
+    # the body's elements once, in document order (the loops below and the caption placing use them)
+    all_els = [el for el in body.iter() if isinstance(el.tag, str)]
+    order = {el: i for i, el in enumerate(all_els)}
+    queue = [order[el] for el in cand if el in order]
+    heapq.heapify(queue)
+    done_pos: set = set()
+    while queue:
+        pos_el = heapq.heappop(queue)
+        if pos_el in done_pos:
+            continue
+        done_pos.add(pos_el)
+        el = all_els[pos_el]
+        if el in chosen:
             continue
         n_before = len(caption_els)
         if el.tag == "figcaption" or (
@@ -605,8 +617,8 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
             nxt = caption_els[-1].getnext()  # a photo credit may follow the caption
             while nxt is not None and not isinstance(nxt.tag, str):
                 nxt = nxt.getnext()
-            if nxt is not None:
-                cand.add(nxt)
+            if nxt is not None and nxt in order:
+                heapq.heappush(queue, order[nxt])
     # picture grids: a row of image cells over a row of caption cells, matched by column (a
     # caption cell spanning several columns belongs to each image above it)
     column_caption: dict = {}
@@ -643,9 +655,7 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
     # the first text after a picture, when it is a short italic block, is its caption even when
     # the picture sits in another container (Google Sites tiles, page-builder columns)
     after_img = False
-    for el in (body.iter() if has_media else ()):
-        if not isinstance(el.tag, str):
-            continue
+    for el in (all_els if has_media else ()):
         if el in media_els:
             after_img = True
             continue
@@ -665,7 +675,6 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
     # drop nested duplicates (keep the outermost)
     cap_set = set(caption_els)
     caption_els = [c for c in caption_els if not any(a in cap_set for a in c.iterancestors())]
-    order = {el: i for i, el in enumerate(body.iter())}
     items = [{"url": src, "caption": None, "_el": el, "_kind": kind} for el, kind, src in media]
     by_el = {it["_el"]: it for it in items}
     for cap in sorted(caption_els, key=lambda c: order.get(c, 0)):
@@ -1624,6 +1633,7 @@ _RELATED_HEAD = re.compile(
     r"^[\s»>›•·*\-–]*(?:tin\s+liên\s+quan|bài\s+(?:viết\s+)?liên\s+quan|tin\s+khác|các\s+tin\s+khác|tin\s+cùng\s+chuyên\s+mục|"
     r"tin\s+bài\s+khác|các\s+bài\s+(?:viết\s+)?khác|xem\s+thêm|đọc\s+thêm|xem\s+tiếp|có\s+thể\s+bạn\s+quan\s+tâm|"
     r"tin\s+mới(?:\s+nhất)?|bài\s+viết\s+khác|related)\b", re.I)
+_RELATED_FIRST = frozenset("tbxđcr»>›•·*-–")  # the first character any related-news heading can have
 # the heading alone: "Tin liên quan:", "» Xem thêm:", "ĐỌC THÊM"
 _RELATED_HEADING = re.compile(_RELATED_HEAD.pattern + r"[\s:»>…]*$", re.I)
 
@@ -1644,7 +1654,7 @@ def _drop_related_boxes(body, counters):
     # a heading is the start of some text node: look for one before looking at every container
     # (most articles have none)
     if not any(_RELATED_HEAD.match(t.lstrip()[:80]) for el in body.iter() if isinstance(el.tag, str)
-               for t in (el.text, el.tail) if t and not t.isspace()):
+               for t in (el.text, el.tail) if t and t.lstrip()[:1].lower() in _RELATED_FIRST):
         return
     for el in list(body.iter("div", "section", "aside", "table", "ul", "nav", "p", "li")):
         if el is body or el.getparent() is None:

@@ -136,11 +136,13 @@ def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
     blocks: list[str] = []
     buf: list[str] = []
     data_tables: dict = {}
+    # one look for mojibake over the whole element, rather than one per block
+    mojibake = bool(_MOJIBAKE_HINT.search(root.text_content())) if hasattr(root, "text_content") else True
 
     def flush():
         if buf:
             raw = "".join(buf)
-            if _MOJIBAKE_HINT.search(raw):
+            if mojibake and _MOJIBAKE_HINT.search(raw):
                 # before normalize_space: NBSP and soft hyphens are bytes of the damaged text
                 raw, repaired = fix_unicode(raw)
                 if repaired and counters is not None:
