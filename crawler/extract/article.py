@@ -208,6 +208,10 @@ def css_all(root, query: str) -> list:
 _XP = __import__("lxml.etree", fromlist=["XPath"]).XPath
 
 
+# a question (Q&A pages print the reader's question in bold): not a lead
+_QUESTION = re.compile(r"\?\s*$|^(?:hỏi|câu\s+hỏi|bạn\s+đọc\s+hỏi)\s*[:\d]", re.I)
+
+
 def _is_document_only(src, copy_el) -> bool:
     """A body with no text whose content is a document: a link to a file, or a PDF viewer."""
     for a in copy_el.iter("a"):
@@ -352,7 +356,9 @@ _ICON_SRC = re.compile(r"/_layouts/(?:\d+/)?images/|/icons?/|[/_-]ic(?:on)?[-_]?
                        r"/(?:pdf|docx?|xlsx?|file|attach|download)[-_]?icon\w*\.(?:png|gif|svg)", re.I)
 
 
-_MEDIA_TAGS = frozenset(("img", "video", "iframe", "embed", "amp-img", "amp-youtube", "amp-video", "amp-iframe"))
+_MEDIA_TAGS = frozenset(("img", "video", "iframe", "embed", "amp-img", "amp-youtube", "amp-video", "amp-iframe", "audio"))
+# text-to-speech players (the article read aloud by a service): chrome, not a recording of the article
+_TTS = re.compile(r"tts|speech|text-?to|fpt\.ai|vbee|viettelai|zalo\.ai|nghe-?(?:doc|bai)|doc-?bai|audio-?player", re.I)
 
 
 def _video_src(el, base: str) -> str | None:
@@ -389,7 +395,13 @@ def _media(body, base: str) -> list:
     """The article's photos and videos in document order: (element, kind, url)."""
     out = []
     widgets = [el for el in _CLASSED_DESC(body) if "fb-video" in el.get("class").split() and el.get("data-href")]
-    for el in body.iter("img", "video", "iframe", "embed", "amp-img", "amp-youtube", "amp-video", "amp-iframe"):
+    for el in body.iter("img", "video", "iframe", "embed", "amp-img", "amp-youtube", "amp-video", "amp-iframe", "audio"):
+        if el.tag == "audio":
+            src = el.get("src") or next((x.get("src") for x in el.iter("source") if x.get("src")), None)
+            look = " ".join((a.get("class") or "") + " " + (a.get("id") or "") for a in (el, *el.iterancestors()))
+            if src and not _TTS.search(src + " " + look):
+                out.append((el, "audio", urljoin(base, src.strip())))
+            continue
         if el.tag == "amp-youtube" and el.get("data-videoid"):
             out.append((el, "video", "https://www.youtube.com/watch?v=" + el.get("data-videoid").strip()))
             continue
@@ -544,12 +556,22 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
     # block, the first child of a figure, italics inside a picture's block, cells of a table
     # holding one image)
     cand = set(_caption_marked(body))
+    above: set = set()  # short italic lines right before an image-only block, when none follows it
     for el in holders:
         nxt = el.getnext()
         while nxt is not None and not isinstance(nxt.tag, str):
             nxt = nxt.getnext()
         if nxt is not None:
             cand.add(nxt)
+        if el.tag in ("p", "div", "figure", "center", "table") and el is not body:
+            prv = el.getprevious()
+            while prv is not None and not isinstance(prv.tag, str):
+                prv = prv.getprevious()
+            if prv is not None and prv not in holders and not normalize_space(el.text_content()) \
+                    and (nxt is None or not _is_caption_candidate(nxt)) and _is_caption_candidate(prv) \
+                    and len(normalize_space(prv.text_content())) <= 250:
+                above.add(prv)
+                cand.add(prv)
         if el.tag == "figure":
             cand.update(c for c in el if isinstance(c.tag, str))
         if el.tag in ("p", "div", "td", "center", "figure"):
@@ -590,6 +612,11 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
                 and normalize_space(el.text_content())
             ):
                 caption_els.append(el)
+        elif el in above:
+            # the caption printed above its picture ("caption above its image" places it)
+            if not any(a in caption_els for a in el.iterancestors()):
+                caption_els.append(el)
+                counters["extract/caption_heuristic"] += 1
         elif el.tag in ("p", "div", "em", "i") and _prev_element_has_img(el, holders) and _is_caption_candidate(el):
             if not any(a in caption_els for a in el.iterancestors()):
                 caption_els.append(el)
@@ -710,7 +737,10 @@ def _collect_images(body, base: str, layout: Layout, counters: Counter):
             target["caption"] = text
     images = [{"url": it["url"], "caption": it["caption"]} for it in items if it["_kind"] == "image"]
     videos = [{"url": it["url"], "caption": it["caption"]} for it in items if it["_kind"] == "video"]
-    return images, videos, set(caption_els)
+    # an embedded recording (podcast, radio bulletin) is a file of the article: an attachment, its
+    # caption as the text
+    audio = [{"url": it["url"], "text": it["caption"] or it["url"].rsplit("/", 1)[-1]} for it in items if it["_kind"] == "audio"]
+    return images, videos + [dict(a, _audio=True) for a in audio], set(caption_els)
 
 
 def _merge_attachments(into: list[dict], more: list[dict]):
@@ -778,6 +808,9 @@ def _titlecase_caps(name: str) -> str:
 def split_author(raw: str) -> list[dict]:
     """'Đoàn Ti Vi (Ban Tuyên giáo Thành ủy Hồng Ngự)' -> [{name, nameRaw}]"""
     raw = normalize_space(raw).strip(" .-–—")
+    credit = _credit(raw)  # "Nguồn: Báo Đồng Tháp", "(Theo TTXVN)" in an author element
+    if credit:
+        return credit
     m = _AUTHOR_LABEL.match(raw)
     if m:
         raw = m.group(1).strip(" .")
@@ -859,8 +892,10 @@ def _is_document(blocks: list[str]) -> bool:
     """An official notice (thông báo, kế hoạch, quyết định) printed as the article: the national
     motto at its head, or signature lines ("TM. BAN THƯỜNG VỤ", "(Đã ký)", "Nơi nhận") at its end."""
     for b in blocks[:6]:
-        low = b[:400].lower()
-        if ("độc lập" in low or "chủ nghĩa" in low or "cộng sản" in low) and _MOTTO.search(low):
+        low = b.lower()
+        # the motto is a header line of its own ("ĐẢNG CỘNG SẢN VIỆT NAM", "Độc lập - Tự do - Hạnh
+        # phúc"), not a sentence that names the Party
+        if len(b) <= 80 and ("độc lập" in low or "chủ nghĩa" in low or "cộng sản" in low) and _MOTTO.search(low):
             return True
     # signature lines are short: "TM. ỦY BAN NHÂN DÂN", "PHÓ CHỦ TỊCH", "(Đã ký)", not a sentence
     # that opens with "Chủ tịch UBND huyện tiếp công dân …"
@@ -907,6 +942,8 @@ def _author_from_block(block: str, others=(), known=None) -> list[dict] | None:
     got = _credit(block)
     if got:
         return got
+    if re.fullmatch(r"(?:nhóm\s+)?(?:pv|ctv|phóng\s+viên)\.?", block.strip(), re.I):
+        return [{"name": block.strip(" ."), "nameRaw": block.strip()}]  # an unnamed reporter's credit
     plain = _HONORIFIC.sub("", block)
     if _NAME.match(plain) or _NAME_UNIT.match(plain) or _names_line(plain):
         return [dict(a, name=_HONORIFIC.sub("", a["name"]).strip()) for a in split_author(block)]
@@ -951,13 +988,20 @@ def _metadata_authors(sel) -> list[dict]:
     out, seen = [], set()
     for n in names:
         n = fix_unicode(normalize_space(n))[0]
-        if n and n.casefold() not in seen and not _NOT_A_PERSON.match(n) and len(n) <= 80:
-            seen.add(n.casefold())
-            out.append({"name": n, "nameRaw": n})
+        if not n or len(n) > 120:
+            continue
+        for a in split_author(n):  # "Quang Huy - Thu Hà (CTV)" in article:author is two people
+            if a["name"].casefold() not in seen and not _NOT_A_PERSON.match(a["name"]):
+                seen.add(a["name"].casefold())
+                out.append(a)
     return out
 
 
 _VIEW_COUNT = re.compile(r"(?:lượt\s+xem|số\s+lần\s+xem|lượt\s+đọc|đã\s+xem|views?)\s*:?\s*[\d.,]+", re.I)
+
+
+_PUBLISHED_LABEL = re.compile(r"đăng|xuất\s+bản|published|posted|ngày\s+tạo|created", re.I)
+_UPDATED_LABEL = re.compile(r"cập\s+nhật|sửa|updated|modified", re.I)
 
 
 def _date_segment(text: str) -> str:
@@ -967,6 +1011,13 @@ def _date_segment(text: str) -> str:
     parts = [p.strip() for p in re.split(r"\s*[|•·]\s*", text) if p.strip()]
     if len(parts) <= 1:
         return text
+    # "Cập nhật lúc 08:30, 18/05/2023 | Đăng lúc 15:10, 17/05/2023": the posting, not the update
+    published = [p for p in parts if _PUBLISHED_LABEL.search(p) and not _UPDATED_LABEL.search(p)]
+    updated = [p for p in parts if _UPDATED_LABEL.search(p)]
+    if published:
+        parts = published + [p for p in parts if p not in published]
+    elif updated and len(updated) < len(parts):
+        parts = [p for p in parts if p not in updated] + updated
     for i, p in enumerate(parts):
         pd = D.parse_date(p)
         if pd is not None and (pd.value is not None or not pd.has_year):
@@ -984,7 +1035,7 @@ def _strip_title(title: str, layout: Layout) -> str:
 
 
 _DATE_LINE_WORDS = re.compile(
-    r"(?:đăng\s+ngày|đăng|ngày\s+đăng|ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|ngày\s+xuất\s+bản|thời\s+gian|"
+    r"(?:đăng\s+ngày|đăng|ngày\s+đăng|ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|ngày\s+xuất\s+bản|thời\s+gian\s+đăng|"
     r"đăng\s+lúc|ngày|lúc|giờ|thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s+nhật|sáng|trưa|chiều|tối|"
     r"gmt\s*[+-]?\d*|tháng|năm|posted|published|updated)",
     re.I,
@@ -1338,7 +1389,7 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
                 _drop(el)
                 counters["boilerplate/social_embed"] += 1
         _drop_related_boxes(body, counters)
-        for el in [e for e in _STYLED(body) if _is_hidden(e)]:
+        for el in [e for e in _STYLED(body) if _is_hidden(e)] + [e for e in _CLASSED_DESC(body) if _SR_ONLY.search(e.get("class"))]:
             if el.getparent() is not None and el.find(".//img") is None:
                 _drop(el)
                 counters["boilerplate/hidden_element"] += 1
@@ -1367,11 +1418,15 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
                     if not isinstance(el, str):
                         _drop(el)
 
-    images, videos, attachments, blocks = [], [], [], []
+    images, videos, attachments, blocks, recordings = [], [], [], [], []
     if body is not None:
         images, videos, caption_els = _collect_images(body, base, layout, counters)
+        recordings = [{"url": v["url"], "text": v["text"]} for v in videos if v.get("_audio")]
+        videos = [v for v in videos if not v.get("_audio")]
         attachments = _attachments([body], base)
         blocks = clean_blocks(block_texts(body, skip=caption_els, counters=counters), counters)
+    if body is not None and recordings:
+        _merge_attachments(attachments, recordings)
     if document_only is not None:
         attachments = _attachments([document_only], base)
     if layout.attachments:
@@ -1417,7 +1472,7 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
     norm_title = title.casefold()
     document = _is_document(blocks)  # its dateline ("Liêm Hải, ngày 12 tháng 9 năm 2023") is its text
     cleaned = []
-    date_line_pd = None
+    date_line_pd = end_date_pd = None
     for i, b in enumerate(blocks):
         bf = b.casefold()
         if i < 4 and norm_title and (bf == norm_title or bf == "null " + norm_title
@@ -1431,7 +1486,10 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
             continue
         if (i < 3 or i >= len(blocks) - 2) and not isinstance(b, CellText) and not document and _is_date_line(b, first=not cleaned):
             counters["boilerplate/date_line"] += 1
-            date_line_pd = date_line_pd or D.parse_date(b, source="page")
+            if i < 3:
+                date_line_pd = date_line_pd or D.parse_date(b, source="page")
+            else:  # a date at the end of the text is weaker evidence than the lead's own date
+                end_date_pd = end_date_pd or D.parse_date(b, source="page")
             continue
         cleaned.append(b)
     blocks = cleaned
@@ -1503,7 +1561,7 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
         # a sapo printed as the body's first paragraph in bold (many portals' editors do this)
         first = next((el for el in body.iter("p", "div", "h2", "h3") if el is not body and normalize_space(el.text_content())
                       and el.find(".//p") is None and el.find(".//div") is None), None)
-        if first is not None and _all_bold(first) \
+        if first is not None and _all_bold(first) and not _QUESTION.search(blocks[0]) \
                 and normalize_space(fix_unicode(first.text_content())[0]) == blocks[0]:
             description = blocks[0]
             counters["extract/lead_from_bold"] += 1
@@ -1554,6 +1612,8 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
         lpd = D.lead_date(blocks[0] if blocks else None)
         if lpd is not None:
             pd = lpd
+    if (pd is None or pd.value is None) and end_date_pd is not None and end_date_pd.value is not None:
+        pd = end_date_pd
     modified = D.metadata_date(sel, modified=True)
     if pd is not None and not pd.has_year:
         page_years = []
@@ -1627,6 +1687,10 @@ def _is_hidden(el) -> bool:
         return True
     style = (el.get("style") or "").replace(" ", "").lower()
     return "display:none" in style or "visibility:hidden" in style
+
+
+# text for screen readers only ("Previous", "Next" of a carousel, "Opens in a new window")
+_SR_ONLY = re.compile(r"\b(?:sr-only|visually-hidden|screen-reader-text|hide-accessible|element-invisible|sr-text)\b")
 
 
 _RELATED_HEAD = re.compile(

@@ -251,12 +251,17 @@ def years_in(text: str | None) -> list[int]:
 # "nhiệm kỳ 2020-2025" (term of office), "đến năm 2030" (until), "tầm nhìn 2045" (vision)
 _PERIOD_YEARS = re.compile(
     r"(?<!\d)(?:199\d|20\d\d)\s*[-–—]\s*(?:199\d|20\d\d)(?!\d)"
-    r"|(?:đến|tới|trước|sau|tầm\s+nhìn|định\s+hướng)\s+(?:năm\s+)?(?:199\d|20\d\d)(?!\d)", re.I)
+    r"|(?:đến|tới|trước|sau|tầm\s+nhìn|định\s+hướng)\s+(?:năm\s+)?(?:199\d|20\d\d)(?!\d)"
+    # the coming year of a New Year story: "đón chào năm mới 2023", "Xuân Quý Mão 2023", "Tết 2023"
+    r"|(?:năm\s+mới|xuân(?:\s+\w+){0,2}|tết(?:\s+\w+){0,2})\s+(?:năm\s+)?(?:199\d|20\d\d)(?!\d)", re.I)
+# years inside full dates: "đến hết ngày 31/5/2024", "tháng 5/2024"
+_DATE_YEARS = re.compile(r"(?<![\d/])(?:\d{1,2}\s*/\s*\d{1,2}\s*/\s*|tháng\s+\d{1,2}\s*/\s*)(199\d|20\d\d)(?![\d/])", re.I)
 
 
 def event_years(text: str | None) -> list[int]:
-    """Years in running text, without those of periods and targets."""
-    return years_in(_PERIOD_YEARS.sub(" ", text or ""))
+    """Years in running text, without those of periods and targets; years of full dates count."""
+    text = _PERIOD_YEARS.sub(" ", text or "")
+    return years_in(text) + [int(y) for y in _DATE_YEARS.findall(text)]
 
 
 def infer_year(candidates: list[tuple[str, list[int]]]) -> tuple[int, str] | None:

@@ -100,6 +100,9 @@ def is_data_table(table) -> bool:
 
 
 ROW_SEPARATOR = " | "  # between the cells of a data table's row
+_SCRIPT_CHARS = frozenset("0123456789+-=()")
+_SUPER = str.maketrans("0123456789+-=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾")
+_SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 # a list item holding a link or blocks of its own is not a plain line of text
 _LI_NOT_PLAIN = etree.XPath("boolean(descendant::*[self::a or self::p or self::div or self::ul or self::ol or self::li"
                             " or self::table or self::dl or self::blockquote or self::h1 or self::h2 or self::h3"
@@ -119,6 +122,12 @@ def _visible_text(el, skip=None):
             if node is not el and (tag is None or tag in SKIP_TAGS or (skip is not None and node in skip)):
                 walker.skip_subtree()
                 continue
+            if tag in ("sup", "sub") and node is not el:
+                small = "".join(_visible_text(node, skip))
+                if small and len(small) <= 6 and all(c in _SCRIPT_CHARS for c in small):
+                    yield small.translate(_SUPER if tag == "sup" else _SUB)
+                    walker.skip_subtree()
+                    continue
             if node.text and tag is not None:
                 yield node.text
         elif node is not el and node.tail:
@@ -179,6 +188,22 @@ def block_texts(root, skip=None, counters: Counter | None = None) -> list[str]:
                 continue
             if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
                 flush()
+            if tag in ("sup", "sub"):
+                # 10<sup>8</sup>, m<sup>2</sup>, CO<sub>2</sub>, a footnote mark: kept apart from the base
+                small = "".join(_visible_text(el, skip))
+                if small and len(small) <= 6 and all(c in _SCRIPT_CHARS for c in small):
+                    buf.append(small.translate(_SUPER if tag == "sup" else _SUB))
+                    walker.skip_subtree()
+                    continue
+            if tag == "pre":
+                # preformatted text (a poem, a list typed line by line): one block per line
+                flush()
+                for line in "".join(_visible_text(el, skip)).splitlines():
+                    line = normalize_space(line)
+                    if line:
+                        blocks.append(line)
+                walker.skip_subtree()
+                continue
             if tag == "li" and not _LI_NOT_PLAIN(el):
                 # a list item of the article with no link: content ("Facebook", "Zalo" in a list
                 # of apps is not a share bar, whose items are links)
