@@ -105,3 +105,21 @@ def test_period_and_target_years_do_not_date_an_article():
     pd = resolve(parse_date("Sáng 24/3"), DateContext(lead_years=event_years("Sáng 24/3, … năm 2023"),
                                                        body_years=[2025, 2025, 2023]))
     assert pd.value.year == 2023 and pd.year_source == "lead"
+
+
+@pytest.mark.parametrize("text", ["Ngày 15/8 âm lịch", "mùng 10/3 AL", "ngày 10/3 (AL)",
+                                  "Rằm tháng Giêng năm Giáp Thìn", "Sáng 14/1 âm lịch"])
+def test_lunar_days_are_no_gregorian_date(text):
+    """A lunar-calendar day is never completed with a year into a Gregorian publication date."""
+    pd = parse_date(text)
+    assert pd.value is None and not hasattr(pd, "_dm")
+    assert resolve(pd, DateContext(lead_years=[2024], body_years=[2024])).value is None
+
+
+def test_gregorian_date_beside_a_lunar_one_is_read():
+    assert parse_date("Ngày 10/2/2024 (tức mùng 1 Tết Giáp Thìn)").iso() == "2024-02-10T00:00:00+07:00"
+
+
+@pytest.mark.parametrize("lead", ["Sáng 14/1 âm lịch (tức 23/2), tại đình làng", "Tối 14/8 (AL), tại nhà văn hóa"])
+def test_lunar_dateline_is_no_lead_date(lead):
+    assert lead_date(lead) is None

@@ -126,6 +126,10 @@ def _time_in(text: str, part_of_day: str | None) -> tuple[int, int, int] | None:
     return hh, mi, ss
 
 
+_LUNAR = re.compile(r"\bâm\s+lịch\b|\(\s*AL\s*\)|\d\s*AL\b|\bnăm\s+(?:Giáp|Ất|Bính|Đinh|Mậu|Kỷ|Canh|Tân|Nhâm|Quý)\s+"
+                    r"(?:Tý|Sửu|Dần|Mão|Mẹo|Thìn|Tỵ|Ngọ|Mùi|Thân|Dậu|Tuất|Hợi)\b", re.I)
+
+
 def parse_date(text: str | None, source: str = "text") -> ParsedDate | None:
     """Read one date (and time, if given) from a phrase. Returns None for empty input.
 
@@ -138,6 +142,9 @@ def parse_date(text: str | None, source: str = "text") -> ParsedDate | None:
     if not raw:
         return None
     pd = ParsedDate(raw=raw, source=source)
+    # a lunar-calendar day ("15/8 âm lịch", "mùng 10/3 AL") is no Gregorian date: only a
+    # full dd/mm/yyyy beside it ("10/2/2024, tức mùng 1 Tết Giáp Thìn") is read
+    lunar = bool(_LUNAR.search(raw))
     t = _LABEL.sub("", raw)
     t = _WEEKDAY.sub(" ", t)
     pod_m = _PART_OF_DAY.search(t)
@@ -190,6 +197,8 @@ def parse_date(text: str | None, source: str = "text") -> ParsedDate | None:
         pd.has_time = tm is not None
         if pd.value:
             return pd
+    if lunar:
+        return pd
     # day and month only
     m = _LONG.search(t) or _DM.search(t)
     if m:
@@ -289,6 +298,8 @@ def lead_date(first_paragraph: str | None) -> ParsedDate | None:
     text = first_paragraph.strip()
     m = _LEAD_DATE.match(text)
     if m:
+        if _LUNAR.match(text, m.end()) or _LUNAR.match(text[m.end():].lstrip()):
+            return None  # "Sáng 14/1 âm lịch, …": a lunar day, no Gregorian dateline
         return parse_date(m.group(0), source="lead")
     first_sentence = re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])", text, maxsplit=1)[0]
     m = _LEAD_EVENT.search(first_sentence)
