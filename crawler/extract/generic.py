@@ -238,7 +238,9 @@ def page_kind(sel: Selector, expect_article: bool = False) -> PageKind:
 # pages about the site, not news: Giới thiệu (about), Liên hệ (contact), Sơ đồ (site map), Thư viện
 # ảnh (gallery), Hỏi đáp (Q&A), search, login; written with dashes or in CamelCase (GioiThieu.aspx)
 _UTILITY_PATH = re.compile(r"(?:^|/)(?:gioi-?thieu|lien-?he|contact(?:-?us)?|about(?:-?us)?|so-?do-?(?:site|trang|cong)|sitemap|"
-                           r"thu-?vien-?(?:anh|video)|album|hoi-?dap|faq|tim-?kiem|search|dang-?nhap|login)(?:[./?]|$)", re.I)
+                           r"thu-?vien-?(?:anh|video)|album|hoi-?dap|faq|tim-?kiem|search|dang-?nhap|login|"
+                           r"rss|feeds?|khao-?sat|binh-?chon|tham-?do(?:-?y-?kien)?|poll|survey|"
+                           r"thu-?tuc-?hanh-?chinh|tthc)(?:[./?]|$)", re.I)
 
 
 def layouts_for(platform: str):
