@@ -180,8 +180,16 @@ class FeedExporter(_ScrapyFeedExporter):
         if not feed_options.get("atomic"):
             return super()._start_new_batch(batch_id, uri, feed_options, spider, uri_template)
         final = Path(uri[len("file://"):] if uri.startswith("file://") else uri)
+        self._recover(final.parent, spider)
+        # %(time)s has a resolution of a second: a run started in the same second as the last one
+        # (a retry, a cron job fired twice) gets "<time>-1.jsonl", never the other's file
+        base, n = final, 0
+        while final.exists() or final.with_name(final.name + ".part").exists():
+            n += 1
+            final = base.with_name(f"{base.name[:-len(base.suffix)] if base.suffix else base.name}-{n}{base.suffix}")
+        if n:
+            logger_feed.info("%s exists (a run started in the same second): this run writes %s", base, final)
         part = final.with_name(final.name + ".part")
-        self._recover(part.parent, spider)
         try:
             self._held[str(part)] = hold(part)
         except OSError as e:  # the folder cannot be made: the slot fails when it writes, and is counted

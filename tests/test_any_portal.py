@@ -103,3 +103,16 @@ def test_registry_entries_with_a_snapshot_crawl_it(entry, tmp_path):
     for rec in res.records:
         assert not list(schema_validator().iter_errors(rec))
         assert rec["source"]["spider"] == entry["name"]
+
+
+def test_a_whole_story_beside_its_topic_icon_is_no_teaser():
+    """PHP-Nuke prints a story as one <font class="content"> block of <br> lines beside a linked
+    topic icon: the one-or-two-block teaser rule must not take it for a listing item."""
+    from crawler.evaluate import prf
+    from crawler.extract.generic import extract_any
+
+    page = ROOT / "tests" / "evaluation-open" / "phpnuke8-ncr-pgd-huongtra.html"
+    meta = json.loads(page.with_suffix(".json").read_text("utf-8"))
+    ex, _, kind = extract_any(page.read_bytes().decode("utf-8"), meta["url"])
+    assert kind.is_article and ex is not None
+    assert prf(ex.fields["articleBody"], "\n\n".join(meta["paragraphs"]))[2] >= 0.95

@@ -131,3 +131,25 @@ def test_a_killed_incremental_crawl_leaves_no_finished_looking_file_and_the_next
     r = scrapy("crawl", "liemhai", "-s", f"REPLAY={FIXTURES}", "-s", f"OUTPUT_DIR={out}", "-s", "INCREMENTAL=1")
     assert r.returncode == 0
     assert sum(len(lines(f)) for f in folder.glob("*.jsonl")) == 4 and not list(folder.glob("*.part"))
+
+
+def test_a_run_in_the_same_second_as_another_never_takes_its_feed(tmp_path):
+    """The default feed is named by the second the run started (%(time)s): a run started in a
+    second whose file exists writes `<time>-1.jsonl` and leaves the other run's file as it was."""
+    from datetime import datetime, timedelta, timezone
+
+    out = tmp_path / "out"
+    folder = out / "liemhai"
+    folder.mkdir(parents=True)
+    now = datetime.now(tz=timezone.utc).replace(microsecond=0)
+    taken = []
+    for s in range(0, 90):  # every second the run below may start in
+        f = folder / ((now + timedelta(seconds=s)).isoformat().replace(":", "-") + ".jsonl")
+        f.write_text('{"url": "https://other.run/"}\n', encoding="utf-8")
+        taken.append(f)
+    r = scrapy("crawl", "liemhai", "-s", f"REPLAY={FIXTURES}", "-s", f"OUTPUT_DIR={out}")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert all(f.read_text("utf-8") == '{"url": "https://other.run/"}\n' for f in taken)
+    new = sorted(set(folder.glob("*.jsonl")) - set(taken))
+    assert len(new) == 1 and new[0].stem.endswith("-1"), new
+    assert len(lines(new[0])) == 4 and "a run started in the same second" in r.stderr

@@ -137,3 +137,42 @@ def test_replay_snapshot_index_and_lookup(tmp_path):
     assert snap.entries[replay_key("https://h.vn/old")]["status"] == 301
     with pytest.raises(FileNotFoundError):
         Snapshot.load(tmp_path / "nothing", "s")
+
+
+_SLIDER_PAGE = """<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8">
+<title>Hội thi duyên dáng áo dài – Hội LHPN</title><meta property="og:type" content="article">
+<meta property="article:published_time" content="2023-10-20T08:32:51+07:00"></head><body>
+<header><nav><a href="/">Trang chủ</a> <a href="/category/hoat-dong-hoi/">Hoạt động Hội</a></nav></header>
+<article class="post"><h1 class="entry-title">Hội thi duyên dáng áo dài</h1><div class="entry-content">
+<p>Sáng ngày 19/10, Hội Liên hiệp Phụ nữ huyện Chợ Gạo tổ chức hội thi duyên dáng áo dài với sự tham gia của mười ba đội thi đến từ các xã, thị trấn trong huyện.</p>
+<p>Hội thi nhằm tôn vinh vẻ đẹp của người phụ nữ Việt Nam, góp phần giữ gìn và phát huy giá trị truyền thống của chiếc áo dài trong đời sống hằng ngày của hội viên.</p>
+<p>Kết thúc hội thi, Ban tổ chức trao giải nhất cho đội thị trấn Chợ Gạo, giải nhì cho đội xã Long Bình Điền và giải ba cho đội xã Song Bình.</p>
+<rs-module-wrap id="rev_slider_3_1_wrapper" style="visibility:hidden"><rs-module id="rev_slider_3_1"><rs-slides>
+<rs-slide data-key="rs-11"><img src="/wp-content/plugins/revslider/public/assets/assets/dummy.png" data-lazyload="/up/hoi-thi-1.jpg" class="rev-slidebg rs-lazyload">
+<rs-layer data-type="text">Phần thi chào hỏi của đội thị trấn Chợ Gạo</rs-layer></rs-slide>
+<rs-slide data-key="rs-12"><img src="/wp-content/plugins/revslider/public/assets/assets/dummy.png" data-lazyload="/up/hoi-thi-2.jpg" class="rev-slidebg rs-lazyload">
+<rs-layer data-type="text">Trình diễn áo dài lấy cảm hứng từ trái thanh long</rs-layer></rs-slide></rs-slides></rs-module></rs-module-wrap>
+<div class="rev_slider_wrapper"><div class="rev_slider"><ul><li><img src="/up/a.jpg"><div class="tp-caption">Các đội thi chụp ảnh lưu niệm</div></li></ul></div></div>
+</div></article><footer>© Hội LHPN huyện Chợ Gạo</footer></body></html>"""
+
+
+def test_slider_gallery_is_dropped_and_the_text_decides_the_language():
+    from crawler.extract.generic import extract_any
+
+    ex, platform, kind = extract_any(_SLIDER_PAGE, "https://hoiphunu.example.vn/hoi-thi-duyen-dang-ao-dai/")
+    body = ex.fields["articleBody"]
+    assert body.startswith("Sáng ngày 19/10") and body.endswith("giải ba cho đội xã Song Bình.")
+    assert "thanh long" not in body and "lưu niệm" not in body
+    assert ex.counters["boilerplate/slider"] >= 2
+    assert ex.fields["inLanguage"] == "vi"
+
+
+def test_an_english_page_stays_english():
+    from crawler.extract.generic import extract_any
+
+    page = _SLIDER_PAGE.split("<p>")[0] + "".join(
+        f"<p>The provincial Women's Union held its annual conference on traditional dress, paragraph {i}, "
+        "with thirteen teams from the communes and the town taking part in the contest.</p>" for i in range(4)) \
+        + "</div></article></body></html>"
+    ex, _, _ = extract_any(page, "https://hoiphunu.example.vn/en/contest/")
+    assert ex.fields["inLanguage"] == "en"

@@ -1388,6 +1388,12 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
             if el.getparent() is not None:
                 _drop(el)
                 counters["boilerplate/social_embed"] += 1
+        for el in _SLIDERS(body):
+            # a slider plugin's gallery (Slider Revolution, Swiper, Slick): its slides repeat
+            # pictures of the text with overlay captions, placeholders as src (dummy.png)
+            if el.getparent() is not None:
+                _drop(el)
+                counters["boilerplate/slider"] += 1
         _drop_related_boxes(body, counters)
         for el in [e for e in _STYLED(body) if _is_hidden(e)] + [e for e in _CLASSED_DESC(body) if _SR_ONLY.search(e.get("class"))]:
             if el.getparent() is not None and el.find(".//img") is None:
@@ -1652,6 +1658,10 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
     lang = (_first_value(sel.root, _HTML_LANG) or "vi").split("-")[0].lower() or "vi"
 
     body_text = "\n\n".join(blocks)
+    if lang != "vi" and _looks_vietnamese(body_text):
+        # themes ship <html lang="en-US"> whatever the site writes in: the text decides
+        notes.append(f"<html lang> says {lang!r}, the text is Vietnamese")
+        lang = "vi"
     fields = {
         "url": url,
         "canonicalUrl": canonical_url(urljoin(url, canonical.strip())) if canonical else None,
@@ -1676,6 +1686,26 @@ _STYLED = __import__("lxml.etree", fromlist=["XPath"]).XPath("descendant::*[@sty
 # embedded posts' fallback markup (the post's text and "Đăng bởi … vào …" until the widget's script runs)
 _EMBED_CLASSES = frozenset("fb-post fb-xfbml-parse-ignore twitter-tweet instagram-media tiktok-embed zalo-share-button".split())
 _CLASSED_DESC = __import__("lxml.etree", fromlist=["XPath"]).XPath("descendant::*[@class]")
+
+
+# letters only Vietnamese writes (breve, horn, đ, dot below, hook above, two marks on one vowel)
+_VI_LETTERS = frozenset("ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĩũ")
+
+
+def _looks_vietnamese(text: str) -> bool:
+    """Vietnamese letters in a share no other Latin-script text has (a twentieth of letters and more)."""
+    letters = [c for c in text[:4000].lower() if c.isalpha()]
+    return len(letters) >= 200 and sum(c in _VI_LETTERS for c in letters) >= 0.05 * len(letters)
+
+
+_SLIDER_TAGS = frozenset(("rs-module-wrap", "rs-module"))
+_SLIDER_CLASSES = frozenset("rev_slider_wrapper rev_slider forcefullwidth_wrapper_tp_banner".split())
+
+
+def _SLIDERS(body) -> list:
+    out = [el for el in body.iter(*_SLIDER_TAGS)]
+    out += [el for el in _CLASSED_DESC(body) if not _SLIDER_CLASSES.isdisjoint(el.get("class").split())]
+    return out
 
 
 def _SOCIAL_EMBEDS(body) -> list:

@@ -101,6 +101,9 @@ def _prose_clusters(body):
         if n < 40 or block_links.get(blk, 0) > 0.5 * n:
             continue
         parent = blk.getparent() if blk.getparent() is not None else blk
+        if parent.tag == "details" and parent.getparent() is not None:
+            # a disclosure box's answer (a FAQ of <details>) counts with the text around it
+            parent = parent.getparent()
         c = clusters.setdefault(parent, [0, 0, 0, 0])
         prose = n - block_links.get(blk, 0)
         c[0] += prose
@@ -154,14 +157,18 @@ _TEASER_LINKS = __import__("lxml.etree", fromlist=["XPath"]).XPath(
 _IMAGE_HREF = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp)(?:$|\?)", re.I)
 
 
-def _is_teaser(parent, n_blocks: int) -> bool:
+def _is_teaser(parent, n_blocks: int, chars: int = 0) -> bool:
     """A listing's item: one or two blocks of excerpt beside a headline or thumbnail link to
-    another page. An article body holds its text, not a link to it."""
+    another page. An article body holds its text, not a link to it; an old CMS printing a whole
+    story in one or two <br>-separated blocks beside its topic's icon (PHP-Nuke) is no excerpt:
+    past a few hundred characters only a headline link with words makes one a teaser."""
     if n_blocks > 2:
         return False
     for a in _TEASER_LINKS(parent):
         href = (a.get("href") or "").strip()
         if href and not href.startswith(("#", "javascript:")) and not _IMAGE_HREF.search(href):
+            if chars > 700 and not normalize_space(a.text_content()):
+                continue
             return True
     return False
 
@@ -192,7 +199,7 @@ def page_kind(sel: Selector, expect_article: bool = False) -> PageKind:
     if not clusters:
         return PageKind(False, "no_prose")
     parent, (chars, n_links, n_heading_links, n_blocks) = max(clusters.items(), key=lambda kv: kv[1][0])
-    if _is_teaser(parent, n_blocks):
+    if _is_teaser(parent, n_blocks, chars):
         return PageKind(False, "listing_teaser", chars, n_links)
     # the same excerpt box three times or more (a theme's loop of posts), one or two blocks each
     cls = parent.get("class")
