@@ -1384,16 +1384,12 @@ def _extract(html, url, layouts, *, listing_date, capture_date, body_hint) -> Ex
             counters["extract/fallback_rejected"] += 1
             body = None
     if body is not None:
-        for el in list(_SOCIAL_EMBEDS(body)):
+        # embedded posts, and a slider plugin's gallery (Slider Revolution): its slides repeat
+        # pictures of the text with overlay captions, placeholders as src (dummy.png)
+        for el, what in _EMBEDS_AND_SLIDERS(body):
             if el.getparent() is not None:
                 _drop(el)
-                counters["boilerplate/social_embed"] += 1
-        for el in _SLIDERS(body):
-            # a slider plugin's gallery (Slider Revolution, Swiper, Slick): its slides repeat
-            # pictures of the text with overlay captions, placeholders as src (dummy.png)
-            if el.getparent() is not None:
-                _drop(el)
-                counters["boilerplate/slider"] += 1
+                counters[what] += 1
         _drop_related_boxes(body, counters)
         for el in [e for e in _STYLED(body) if _is_hidden(e)] + [e for e in _CLASSED_DESC(body) if _SR_ONLY.search(e.get("class"))]:
             if el.getparent() is not None and el.find(".//img") is None:
@@ -1702,14 +1698,16 @@ _SLIDER_TAGS = frozenset(("rs-module-wrap", "rs-module"))
 _SLIDER_CLASSES = frozenset("rev_slider_wrapper rev_slider forcefullwidth_wrapper_tp_banner".split())
 
 
-def _SLIDERS(body) -> list:
-    out = [el for el in body.iter(*_SLIDER_TAGS)]
-    out += [el for el in _CLASSED_DESC(body) if not _SLIDER_CLASSES.isdisjoint(el.get("class").split())]
+def _EMBEDS_AND_SLIDERS(body) -> list:
+    out = []
+    for el in _CLASSED_DESC(body):
+        cls = el.get("class").split()
+        if not _EMBED_CLASSES.isdisjoint(cls):
+            out.append((el, "boilerplate/social_embed"))
+        elif not _SLIDER_CLASSES.isdisjoint(cls):
+            out.append((el, "boilerplate/slider"))
+    out += [(el, "boilerplate/slider") for el in body.iter(*_SLIDER_TAGS)]
     return out
-
-
-def _SOCIAL_EMBEDS(body) -> list:
-    return [el for el in _CLASSED_DESC(body) if not _EMBED_CLASSES.isdisjoint(el.get("class").split())]
 
 
 def _is_hidden(el) -> bool:
