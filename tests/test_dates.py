@@ -123,3 +123,10 @@ def test_gregorian_date_beside_a_lunar_one_is_read():
 @pytest.mark.parametrize("lead", ["Sáng 14/1 âm lịch (tức 23/2), tại đình làng", "Tối 14/8 (AL), tại nhà văn hóa"])
 def test_lunar_dateline_is_no_lead_date(lead):
     assert lead_date(lead) is None
+
+
+@pytest.mark.parametrize("text,iso", [("thg 11 14, 2023", "2023-11-14T00:00:00+07:00"),
+                                      ("14 thg 3, 2024", "2024-03-14T00:00:00+07:00")])
+def test_short_month_thg(text, iso):
+    """"thg" is the short month of vi locales (Odoo, Magento): M d, Y and d M, Y both read."""
+    assert parse_date(text).iso() == iso

@@ -48,7 +48,7 @@ _MONTH_WORDS = {"một": 1, "giêng": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4
 _WORD_MONTH = re.compile(
     r"(?<!\d)(\d{1,2})\s+tháng\s+(mười\s+một|mười\s+hai|một|giêng|hai|ba|tư|bốn|năm|sáu|bảy|bẩy|tám|chín|mười|chạp)"
     r"\b\s*(?:năm|,)?\s*(\d{4})(?!\d)", re.I)
-_WP_SHORT = re.compile(r"\bth(?:áng)?\s?(\d{1,2})\s+(\d{1,2}),\s*(\d{4})(?!\d)", re.I)
+_WP_SHORT = re.compile(r"\bth(?:g|áng)?\s?(\d{1,2})\s+(\d{1,2}),\s*(\d{4})(?!\d)", re.I)
 _DM = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])")
 _TIME = re.compile(
     r"(?<![\d/.\-])(\d{1,2})\s*(?::|h|giờ)\s*(\d{2})(?:\s*:\s*(\d{2}))?(?:\s*(am|pm|sa|ch)\b)?",
