@@ -11,6 +11,8 @@ CHROME = [
     "Chi tiết bài viết Tin tức", "Chưa có thông tin", "Nội dung bản tin", "anh tin bai",
     "© 2023 Ủy ban MTTQ Việt Nam tỉnh Đồng Nai", "Bản quyền thuộc về Báo Bắc Kạn", "Bình luận",
     "Lượt xem: 345",
+    "Địa chỉ bài viết: https://binhgia.langson.gov.vn/tin-tuc/huyen-binh-gia-trao-quyet-dinh-5821.html",
+    "Link bài viết:", "URL: http://tinhuy.example.vn/?MaTin=12",
 ]
 
 
@@ -26,6 +28,7 @@ def test_chrome_blocks_removed_and_counted(block):
     "Đồng chí đã chia sẻ những khó khăn và ghi nhận những kết quả đạt được.",
     "Thống kê truy cập cổng thông tin cho thấy số lượt đọc tăng mạnh trong năm 2023.",
     "Hôm nay, 1.200 hộ nghèo được nhận quà Tết.",
+    "Địa chỉ trang web của huyện là nơi đăng tải thông tin chính thức.",
     "Tin liên quan đến công tác giảm nghèo được đăng tải thường xuyên trên trang.",
 ])
 def test_sentences_that_mention_a_phrase_survive(prose):

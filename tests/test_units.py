@@ -176,3 +176,15 @@ def test_an_english_page_stays_english():
         + "</div></article></body></html>"
     ex, _, _ = extract_any(page, "https://hoiphunu.example.vn/en/contest/")
     assert ex.fields["inLanguage"] == "en"
+
+
+@pytest.mark.parametrize("line,is_date", [
+    ("Ngày đăng: 04/12/2023 08:40 | Chuyên mục: Tin kinh tế", True),
+    ("Đăng ngày: 04-11-2023 11:18 • Lượt xem: 1.254", True),
+    ("Chuyên mục: Tin kinh tế | Hôm nay trời đẹp", False),
+    ("04/12/2023 | Hội nghị tổng kết công tác năm của huyện diễn ra sôi nổi", False),
+])
+def test_a_date_beside_labelled_metadata_is_a_date_line(line, is_date):
+    from crawler.extract.article import _is_date_line
+
+    assert _is_date_line(line) is is_date

@@ -1050,6 +1050,11 @@ _LINE_CHROME = re.compile(r"(?:lượt\s+xem|số\s+lần\s+xem|lượt\s+đọc
                          r"chia\s+sẻ\s*:?|in\s+bài|gửi\s+email|cỡ\s+chữ\s*:?", re.I)
 
 
+_LINE_SEGMENTS = re.compile(r"\s*[|•·]\s*")
+_META_SEGMENT = re.compile(r"^(?:chuyên\s+mục|danh\s+mục|lĩnh\s+vực|thể\s+loại|tác\s+giả|người\s+(?:đăng|viết)|đăng\s+bởi|"
+                           r"nguồn(?:\s+tin)?|lượt\s+(?:xem|đọc)|số\s+lượt\s+xem)\s*:\s*.{1,50}$", re.I)
+
+
 def _is_date_line(block: str, first: bool = False) -> bool:
     """'Đăng ngày: 04-11-2023 11:18', 'Thứ Năm, 06/07/2023 16:05', 'Krông Búk, ngày 06 tháng 12 năm
     2023': a line that is only a date (with, for datelines, the place it was written), or a date
@@ -1057,6 +1062,12 @@ def _is_date_line(block: str, first: bool = False) -> bool:
     body's first line, where a date may also carry its category ("10:30 19/01/2024 Chuyển đổi số")."""
     if len(block) > 90:
         return False
+    parts = _LINE_SEGMENTS.split(block)
+    if len(parts) > 1:
+        # "Ngày đăng: 04/12/2023 08:40 | Chuyên mục: Tin kinh tế": a date beside labelled metadata
+        dates = [p for p in parts if p.strip() and _is_date_line(p, first)]
+        if dates and all(p in dates or not p.strip() or _META_SEGMENT.match(p.strip()) for p in parts):
+            return True
     block = _LINE_CHROME.sub(" ", block)
     block = _PLACE_DATELINE.sub("", block)
     pd = D.parse_date(block)

@@ -84,6 +84,10 @@ SHARED_RULES: tuple[Rule, ...] = (
     _r("comments_widget", r"(?:bình\s+luận|ý\s+kiến\s+(?:bạn\s+đọc|của\s+bạn)|gửi\s+(?:bình\s+luận|ý\s+kiến)|viết\s+bình\s+luận|\d+\s+bình\s+luận)" + _SEP),
     # view counters on the article: Lượt xem: 123
     _r("view_count", r"(?:lượt\s+xem|số\s+lần\s+xem|đã\s+xem)\s*:?\s*[\d.,]+"),
+    # a print page's footer naming the story's address: "Địa chỉ bài viết: https://…",
+    # "Link bài viết: …", "URL: …" (the label and a URL, nothing else)
+    _r("article_address", r"(?:địa\s+chỉ\s+(?:bài\s+viết|bài|tin|trang(?:\s+web)?)|link\s+(?:bài\s+viết|bài|gốc)|"
+                          r"đường\s+dẫn(?:\s+bài\s+viết)?|url|nguồn\s+bài\s+viết)\s*:?\s*(?:https?://\S+)?"),
     # tags line: "Từ khóa: …", "Tags: …"
     _r("tags_line", r"(?:từ\s+khóa|từ\s+khoá|tags?)\s*:.{0,200}"),
     # font size / print / share bars written as one line: "Cỡ chữ: A A A | In | Email"
