@@ -186,7 +186,7 @@ class FeedExporter(_ScrapyFeedExporter):
         base, n = final, 0
         while final.exists() or final.with_name(final.name + ".part").exists():
             n += 1
-            final = base.with_name(f"{base.name[:-len(base.suffix)] if base.suffix else base.name}-{n}{base.suffix}")
+            final = base.with_name(f"{base.stem}-{n}{base.suffix}")
         if n:
             logger_feed.info("%s exists (a run started in the same second): this run writes %s", base, final)
         part = final.with_name(final.name + ".part")

@@ -1008,7 +1008,7 @@ def _date_segment(text: str) -> str:
     """The part of a date line that is the date: 'Ngày đăng: 20/06/2023 | Lượt xem: 64' ->
     'Ngày đăng: 20/06/2023'. A line without separators comes back as it was (minus a view count)."""
     text = normalize_space(_VIEW_COUNT.sub(" ", text or "")).strip(" |•·-–")
-    parts = [p.strip() for p in re.split(r"\s*[|•·]\s*", text) if p.strip()]
+    parts = [p.strip() for p in _LINE_SEGMENTS.split(text) if p.strip()]
     if len(parts) <= 1:
         return text
     # "Cập nhật lúc 08:30, 18/05/2023 | Đăng lúc 15:10, 17/05/2023": the posting, not the update

@@ -298,7 +298,7 @@ def lead_date(first_paragraph: str | None) -> ParsedDate | None:
     text = first_paragraph.strip()
     m = _LEAD_DATE.match(text)
     if m:
-        if _LUNAR.match(text, m.end()) or _LUNAR.match(text[m.end():].lstrip()):
+        if _LUNAR.match(text[m.end():].lstrip()):
             return None  # "Sáng 14/1 âm lịch, …": a lunar day, no Gregorian dateline
         return parse_date(m.group(0), source="lead")
     first_sentence = re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])", text, maxsplit=1)[0]
